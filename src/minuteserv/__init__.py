@@ -1,0 +1,1 @@
+"""Minuteserv: the backend of an at-home beauty and salon service."""

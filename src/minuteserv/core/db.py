@@ -1,0 +1,173 @@
+"""Database plumbing: declarative base, portable column types, engines and sessions."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from minuteserv.core import clock
+from minuteserv.core.money import from_paise, to_paise
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC instants on both engines (SQLite would hand back naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Money(sa.TypeDecorator[Decimal]):
+    """Rupees as NUMERIC(10,2) on PostgreSQL; integer paise on SQLite, which has no decimals."""
+
+    impl = sa.Numeric(10, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(10, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return to_paise(value) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return from_paise(int(value)) if dialect.name == "sqlite" else Decimal(value)
+
+
+JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        Decimal: Money(),
+        dict[str, Any]: JSONDocument,
+        list[Any]: JSONDocument,
+    }
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+
+
+class CreatedAt:
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=sa.func.now())
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    """Foreign keys, WAL and a busy timeout; every transaction takes the write lock up front,
+    so a check-then-insert inside one cannot interleave with another writer."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine for `url`, with the per-engine settings both databases need."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, **options)
+        _tune_sqlite(engine)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    if "poolclass" not in options:
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 10)
+    return create_async_engine(url, **options)
+
+
+def create_sessionmaker(
+    bind: AsyncEngine | AsyncConnection, **options: Any
+) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, **options)
+
+
+@asynccontextmanager
+async def session_scope(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work outside a request (CLI, worker): commit on success, roll back on error."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction; it commits here, before the response is sent."""
+    async with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def enum_type(enum_class: type[StrEnum]) -> sa.Enum:
+    """A StrEnum stored as its value in a VARCHAR (no native enum, so adding a value is cheap)."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+Coordinate = sa.Numeric(11, 8, asdecimal=False).with_variant(sa.Float(), "sqlite")
+"""Latitude/longitude: NUMERIC on PostgreSQL, REAL on SQLite; a float in Python."""

@@ -1,0 +1,27 @@
+"""Dependencies shared by every domain's routes."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from minuteserv.core.config import Settings
+from minuteserv.core.ratelimit import RateLimiter
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+ClientIpDep = Annotated[str, Depends(client_ip)]

@@ -1,0 +1,127 @@
+"""Exception handlers: every error leaves as the envelope, with the request id, never a trace."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
+
+from minuteserv.core.errors import (
+    AppError,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unauthorized,
+    Unprocessable,
+)
+from minuteserv.core.middleware import error_body
+
+logger = logging.getLogger("minuteserv.errors")
+
+_STATUS_ERRORS: dict[int, type[AppError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    413: PayloadTooLarge,
+    422: Unprocessable,
+}
+
+
+class MethodNotAllowed(AppError):
+    status_code = 405
+    code = "METHOD_NOT_ALLOWED"
+    message = "This method is not allowed here."
+
+
+class MalformedJson(BadRequest):
+    code = "MALFORMED_JSON"
+    message = "The request body is not valid JSON."
+
+
+class InternalError(AppError):
+    status_code = 500
+    code = "INTERNAL_ERROR"
+    message = "Something went wrong on our side; quote the request id when reporting it."
+
+
+def render(error: AppError) -> Response:
+    return Response(
+        error_body(error),
+        status_code=error.status_code,
+        media_type="application/json",
+        headers=error.headers,
+    )
+
+
+async def app_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, AppError)
+    return render(error)
+
+
+def _field_details(error: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        details.append(
+            {
+                "field": ".".join(location[1:]) or ".".join(location[:1]),
+                "location": location[0] if location else "",
+                "message": item.get("msg", ""),
+                "type": item.get("type", ""),
+            }
+        )
+    return details
+
+
+async def validation_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    if any(item.get("type") == "json_invalid" for item in error.errors()):
+        return render(MalformedJson())
+    return render(Unprocessable(details=_field_details(error)))
+
+
+async def http_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        return render(MethodNotAllowed())
+    kind = _STATUS_ERRORS.get(
+        error.status_code, BadRequest if error.status_code < 500 else InternalError
+    )
+    message = error.detail if isinstance(error.detail, str) and error.status_code != 404 else None
+    rendered = kind(message)
+    rendered.headers.update(error.headers or {})
+    return render(rendered)
+
+
+async def database_unavailable(_: Request, error: Exception) -> Response:
+    lost_connection = isinstance(error, OperationalError | InterfaceError | ConnectionError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+    if not lost_connection:
+        return await unexpected_error(_, error)
+    logger.warning("database unavailable: %s", error.__class__.__name__)
+    return render(
+        ServiceUnavailable(
+            "The database is unreachable; try again shortly.", headers={"Retry-After": "2"}
+        )
+    )
+
+
+async def unexpected_error(_: Request, error: Exception) -> Response:
+    logger.exception("unhandled error", exc_info=error)
+    return render(InternalError())
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(DBAPIError, database_unavailable)
+    app.add_exception_handler(ConnectionError, database_unavailable)
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,28 @@
+"""Every table's model, imported once so `Base.metadata` is complete (Alembic, tests)."""
+
+from minuteserv.addresses.models import UserAddress
+from minuteserv.auth.models import AdminUser, OtpVerification
+from minuteserv.bookings.models import Booking
+from minuteserv.catalog.models import Service
+from minuteserv.checkout.models import CheckoutPreview
+from minuteserv.contact.models import ContactSubmission
+from minuteserv.core.db import Base
+from minuteserv.partners.models import Partner
+from minuteserv.payments.models import Payment
+from minuteserv.promos.models import PromoCode
+from minuteserv.users.models import User
+
+__all__ = [
+    "AdminUser",
+    "Base",
+    "Booking",
+    "CheckoutPreview",
+    "ContactSubmission",
+    "OtpVerification",
+    "Partner",
+    "Payment",
+    "PromoCode",
+    "Service",
+    "User",
+    "UserAddress",
+]

@@ -1,0 +1,204 @@
+"""Shared fixtures: every test that touches the database runs on SQLite and on PostgreSQL.
+
+- SQLite: a fresh copy of a migrated template file per test.
+- PostgreSQL: one migrated database per run; each test runs inside a transaction that is rolled
+  back (the app's commits become savepoint releases). Tests marked `postgresql_only` that need
+  real commits across connections use `committing_database` instead.
+
+`TEST_ENGINES=sqlite` (or `postgresql`) narrows the run while iterating locally. Under `CI=true`
+an unreachable PostgreSQL fails the run instead of skipping its half.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
+
+from minuteserv.app import create_app
+from minuteserv.core import migrations
+from minuteserv.core.config import Settings, load_settings
+from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.models import Base
+
+ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ENGINES = [kind for kind in os.environ.get("TEST_ENGINES", "sqlite,postgresql").split(",") if kind]
+TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+@dataclass
+class TestDatabase:
+    kind: str
+    url: str
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine_kind" not in metafunc.fixturenames:
+        return
+    only_pg = metafunc.definition.get_closest_marker("postgresql_only") is not None
+    kinds = [kind for kind in ENGINES if kind == "postgresql" or not only_pg]
+    metafunc.parametrize("engine_kind", kinds, indirect=True)
+
+
+@pytest.fixture
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+# --- SQLite -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", poolclass=NullPool)
+    await migrations.upgrade(engine)
+    await engine.dispose()
+    return path
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+async def _admin_execute(statement: str) -> None:
+    engine = create_engine(ADMIN_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def postgresql_url() -> AsyncIterator[str]:
+    """A database of this run's own, migrated to head, dropped at the end."""
+    name = f"minuteserv_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        await _admin_execute(f'CREATE DATABASE "{name}"')
+    except (OSError, sa.exc.DBAPIError) as error:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI and is unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable at {ADMIN_URL}: {error}")
+    url = sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, poolclass=NullPool)
+    await migrations.upgrade(engine)
+    await engine.dispose()
+    yield url
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def postgresql_engine(postgresql_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(postgresql_url, pool_size=25, max_overflow=25)
+    yield engine
+    await engine.dispose()
+
+
+# --- The database a test runs against ------------------------------------------------------
+
+
+@pytest.fixture
+async def sqlite_database(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[TestDatabase]:
+    path = tmp_path / "test.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url)
+    yield TestDatabase("sqlite", url, create_sessionmaker(engine))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def postgresql_database(
+    postgresql_engine: AsyncEngine, postgresql_url: str
+) -> AsyncIterator[TestDatabase]:
+    async with postgresql_engine.connect() as connection:
+        transaction = await connection.begin()
+        sessionmaker = create_sessionmaker(connection, join_transaction_mode="create_savepoint")
+        yield TestDatabase("postgresql", postgresql_url, sessionmaker)
+        await transaction.rollback()
+
+
+@pytest.fixture
+def database(engine_kind: str, request: pytest.FixtureRequest) -> TestDatabase:
+    """The test's database: SQLite or PostgreSQL, by the `engine_kind` parameter."""
+    chosen: TestDatabase = request.getfixturevalue(f"{engine_kind}_database")
+    return chosen
+
+
+@pytest.fixture
+async def committing_database(
+    postgresql_engine: AsyncEngine, postgresql_url: str
+) -> AsyncIterator[TestDatabase]:
+    """PostgreSQL with real commits on separate connections, emptied afterwards (concurrency)."""
+    engine = postgresql_engine
+    yield TestDatabase("postgresql", postgresql_url, create_sessionmaker(engine))
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+
+
+@pytest.fixture
+async def session(database: TestDatabase) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking rows; factories commit through it."""
+    async with database.sessionmaker() as session:
+        yield session
+
+
+# --- The app ------------------------------------------------------------------------------
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "_env_file": None,
+        "app_env": "test",
+        "database_url": database_url,
+        "jwt_secret": TEST_JWT_SECRET,
+        "sms_provider": "file",
+        "sms_outbox": str(tmp_path / "sms-outbox.jsonl"),
+        "payment_gateway": "simulated",
+        "redis_url": "",
+        "seed_demo_data": False,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module (or with indirect parametrize) to change app settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    database: TestDatabase, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> Settings:
+    return make_settings(database.url, tmp_path, **settings_overrides)
+
+
+@pytest.fixture
+async def app(settings: Settings, database: TestDatabase) -> AsyncIterator[FastAPI]:
+    app = create_app(settings, sessionmaker=database.sessionmaker)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
