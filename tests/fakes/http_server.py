@@ -81,7 +81,7 @@ class FakeHttpServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
 
             def log_message(self, format: str, *args: Any) -> None:
                 return None
