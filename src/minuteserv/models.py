@@ -2,13 +2,13 @@
 
 from minuteserv.addresses.models import UserAddress
 from minuteserv.auth.models import AdminUser, OtpVerification
-from minuteserv.bookings.models import Booking
+from minuteserv.bookings.models import Booking, BookingEvent
 from minuteserv.catalog.models import Service
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.contact.models import ContactSubmission
 from minuteserv.core.db import Base
 from minuteserv.partners.models import Partner
-from minuteserv.payments.models import Payment
+from minuteserv.payments.models import Payment, WebhookEvent
 from minuteserv.promos.models import PromoCode
 from minuteserv.users.models import User
 
@@ -16,6 +16,7 @@ __all__ = [
     "AdminUser",
     "Base",
     "Booking",
+    "BookingEvent",
     "CheckoutPreview",
     "ContactSubmission",
     "OtpVerification",
@@ -25,4 +26,5 @@ __all__ = [
     "Service",
     "User",
     "UserAddress",
+    "WebhookEvent",
 ]

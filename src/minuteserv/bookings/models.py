@@ -110,3 +110,25 @@ class Booking(UUIDPrimaryKey, CreatedAt, Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=clock.now, onupdate=clock.now, server_default=sa.func.now()
     )
+
+
+class ActorType(StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+    GATEWAY = "gateway"
+    WORKER = "worker"
+
+
+class BookingEvent(UUIDPrimaryKey, CreatedAt, Base):
+    """One change of a booking's status, payment status or partner: who, what, from, to, when."""
+
+    __tablename__ = "booking_events"
+    __table_args__ = (sa.Index("ix_booking_events_booking_created", "booking_id", "created_at"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("bookings.id", ondelete="CASCADE"))
+    actor_type: Mapped[ActorType] = mapped_column(enum_type(ActorType))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    field: Mapped[str] = mapped_column(sa.String(30))
+    from_value: Mapped[str | None] = mapped_column(sa.String(64))
+    to_value: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.Text)

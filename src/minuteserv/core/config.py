@@ -1,6 +1,7 @@
 """Settings from the environment (and an optional `.env`); the names are part of the contract."""
 
 from datetime import time
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Self
@@ -28,6 +29,12 @@ class SmsProviderName(StrEnum):
     FILE = "file"
     MSG91 = "msg91"
     TWILIO = "twilio"
+
+
+SMS_PROVIDER_CREDENTIALS = {
+    SmsProviderName.MSG91: ("msg91_auth_key", "msg91_template_id"),
+    SmsProviderName.TWILIO: ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
+}
 
 
 class GatewayName(StrEnum):
@@ -96,8 +103,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     cors_origins: Annotated[list[str], NoDecode] = []
     seed_demo_data: bool | None = None
-    tax_rate: float = Field(0.18, ge=0, le=1)
-    partner_share: float = Field(0.70, ge=0, le=1)
+    tax_rate: Decimal = Field(Decimal("0.18"), ge=0, le=1)
+    partner_share: Decimal = Field(Decimal("0.70"), ge=0, le=1)
     slot_start: time = time(8, 0)
     slot_end: time = time(20, 0)
     slot_step_minutes: int = Field(30, gt=0, le=240)
@@ -105,6 +112,12 @@ class Settings(BaseSettings):
     preview_ttl_seconds: int = Field(900, gt=0)
     payment_hold_seconds: int = Field(900, gt=0)
     free_cancel_hours: int = Field(2, ge=0)
+    late_cancel_fee_percent: Decimal = Field(Decimal(20), ge=0, le=100)
+    travel_buffer_minutes: int = Field(30, ge=0, le=240)
+    min_lead_minutes: int = Field(60, ge=0)
+    max_days_ahead: int = Field(30, gt=0, le=365)
+    worker_interval_seconds: float = Field(15.0, gt=0)
+    embedded_worker: bool | None = None
     max_body_bytes: int = Field(65536, gt=0)
 
     otp_ttl_seconds: int = Field(300, gt=0)
@@ -167,6 +180,15 @@ class Settings(BaseSettings):
             raise ValueError("SLOT_START must be before SLOT_END")
         return self
 
+    @model_validator(mode="after")
+    def _sms_credentials(self) -> Self:
+        for name in SMS_PROVIDER_CREDENTIALS.get(self.sms_provider, ()):
+            if not getattr(self, name):
+                raise ValueError(
+                    f"{name.upper()} must be set when SMS_PROVIDER={self.sms_provider}"
+                )
+        return self
+
     @cached_property
     def gateway(self) -> GatewayName:
         if self.payment_gateway is not None:
@@ -178,6 +200,11 @@ class Settings(BaseSettings):
         if self.seed_demo_data is not None:
             return self.seed_demo_data
         return self.app_env == AppEnv.DEVELOPMENT
+
+    @cached_property
+    def runs_embedded_worker(self) -> bool:
+        """Background jobs inside `serve`: on by default for the embedded SQLite set-up."""
+        return self.embedded_worker if self.embedded_worker is not None else self.is_sqlite
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,3 +39,14 @@ class Payment(UUIDPrimaryKey, CreatedAt, Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=clock.now, onupdate=clock.now, server_default=sa.func.now()
     )
+
+
+class WebhookEvent(CreatedAt, Base):
+    """The webhook inbox: one row per Razorpay event id, so a replayed event is a no-op."""
+
+    __tablename__ = "webhook_events"
+
+    event_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    event: Mapped[str] = mapped_column(sa.String(50))
+    payload: Mapped[dict[str, Any]]
+    outcome: Mapped[str | None] = mapped_column(sa.String(100))

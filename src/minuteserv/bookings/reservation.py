@@ -1,0 +1,114 @@
+"""Reserving a concrete partner for a visit, safe against any number of racing requests.
+
+The chosen partner's row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+serializes writers), then their bookings are checked again for overlap. A candidate found busy is
+let go by rolling back to the savepoint taken before the lock, so no request holds a lock it does
+not need while it moves on to the next candidate. The exclusion constraint on bookings remains
+the last word.
+"""
+
+import uuid
+from collections.abc import Collection
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.bookings.availability import schedule_for
+from minuteserv.bookings.models import Booking, BookingStatus
+from minuteserv.bookings.slots import BusyRange, SlotRules, overlaps
+from minuteserv.partners.assignment import Candidate, rank
+from minuteserv.partners.models import Partner
+
+
+async def has_overlap(
+    session: AsyncSession,
+    partner_id: uuid.UUID,
+    visit: BusyRange,
+    *,
+    ignore_booking: uuid.UUID | None = None,
+) -> bool:
+    query = sa.select(Booking.id).where(
+        Booking.partner_id == partner_id,
+        Booking.status != BookingStatus.CANCELLED,
+        Booking.start_at < visit.end_at,
+        Booking.end_at > visit.start_at,
+    )
+    if ignore_booking is not None:
+        query = query.where(Booking.id != ignore_booking)
+    return await session.scalar(query.limit(1)) is not None
+
+
+async def lock_if_free(
+    session: AsyncSession,
+    partner_id: uuid.UUID,
+    visit: BusyRange,
+    *,
+    categories: Collection[str],
+    ignore_booking: uuid.UUID | None = None,
+) -> Partner | None:
+    """Lock the partner and return it if it is still eligible and free for `visit`."""
+    savepoint = await session.begin_nested()
+    partner = await session.scalar(
+        sa.select(Partner)
+        .where(Partner.id == partner_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if (
+        partner is not None
+        and partner.is_active
+        and partner.is_available
+        and set(categories) <= set(partner.service_categories)
+        and not await has_overlap(session, partner_id, visit, ignore_booking=ignore_booking)
+    ):
+        await savepoint.commit()
+        return partner
+    await savepoint.rollback()
+    return None
+
+
+async def ranked_free_partners(
+    session: AsyncSession,
+    rules: SlotRules,
+    *,
+    day: date,
+    visit: BusyRange,
+    categories: Collection[str],
+    lat: float | None,
+    lng: float | None,
+) -> list[uuid.UUID]:
+    """Eligible partners free for `visit`, best first by the assignment score."""
+    schedule = await schedule_for(session, rules, day, categories)
+    candidates = [
+        Candidate(
+            partner_id=str(partner.id),
+            rating=partner.rating,
+            day_load=schedule.load_on(partner.id, rules.zone, day),
+            lat=partner.current_lat,
+            lng=partner.current_lng,
+        )
+        for partner in schedule.partners
+        if not overlaps(visit, schedule.busy_of(partner.id))
+    ]
+    return [uuid.UUID(candidate.partner_id) for candidate in rank(candidates, lat=lat, lng=lng)]
+
+
+async def reserve_best_partner(
+    session: AsyncSession,
+    rules: SlotRules,
+    *,
+    day: date,
+    visit: BusyRange,
+    categories: Collection[str],
+    lat: float | None,
+    lng: float | None,
+) -> Partner | None:
+    """Lock and return the best partner free for `visit`; None when nobody is."""
+    for partner_id in await ranked_free_partners(
+        session, rules, day=day, visit=visit, categories=categories, lat=lat, lng=lng
+    ):
+        partner = await lock_if_free(session, partner_id, visit, categories=categories)
+        if partner is not None:
+            return partner
+    return None

@@ -1,0 +1,102 @@
+"""Slot arithmetic in the business time zone: pure, `now` is an argument."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRules:
+    """The bookable window: daily hours, step, lead time and horizon, in `zone`."""
+
+    zone: ZoneInfo
+    day_start: time
+    day_end: time
+    step_minutes: int
+    min_lead: timedelta
+    max_days_ahead: int
+    travel_buffer: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class BusyRange:
+    start_at: datetime
+    end_at: datetime
+
+
+def format_slot(slot: time) -> str:
+    """`10:00 AM`, the form slots are returned in."""
+    return slot.strftime("%I:%M %p")
+
+
+def parse_slot(text: str) -> time:
+    """Accept `10:00 AM` or `10:00`; ValueError for anything else."""
+    cleaned = " ".join(text.strip().upper().split())
+    for pattern in ("%I:%M %p", "%H:%M"):
+        try:
+            return datetime.strptime(cleaned, pattern).time()
+        except ValueError:
+            continue
+    raise ValueError("a time like '10:00 AM' or '10:00'")
+
+
+def today(rules: SlotRules, now: datetime) -> date:
+    return now.astimezone(rules.zone).date()
+
+
+def visit_range(rules: SlotRules, day: date, slot: time, duration_minutes: int) -> BusyRange:
+    """The partner's busy range for a visit: the service time plus the travel buffer."""
+    start = datetime.combine(day, slot, tzinfo=rules.zone).astimezone(UTC)
+    return BusyRange(start, start + timedelta(minutes=duration_minutes) + rules.travel_buffer)
+
+
+def day_slots(rules: SlotRules, day: date, duration_minutes: int) -> list[time]:
+    """Every start time of the day whose service ends by the close of the day."""
+    slots, cursor = [], datetime.combine(day, rules.day_start)
+    closing = datetime.combine(day, rules.day_end)
+    while cursor + timedelta(minutes=duration_minutes) <= closing:
+        slots.append(cursor.time())
+        cursor += timedelta(minutes=rules.step_minutes)
+    return slots
+
+
+def is_bookable_day(rules: SlotRules, day: date, now: datetime) -> bool:
+    first = today(rules, now)
+    return first <= day <= first + timedelta(days=rules.max_days_ahead)
+
+
+def upcoming_slots(rules: SlotRules, day: date, duration_minutes: int, now: datetime) -> list[time]:
+    """The day's slots that start at least the lead time from now, within the horizon."""
+    if not is_bookable_day(rules, day, now):
+        return []
+    earliest = now + rules.min_lead
+    return [
+        slot
+        for slot in day_slots(rules, day, duration_minutes)
+        if visit_range(rules, day, slot, duration_minutes).start_at >= earliest
+    ]
+
+
+def overlaps(candidate: BusyRange, taken: Iterable[BusyRange]) -> bool:
+    return any(
+        busy.start_at < candidate.end_at and candidate.start_at < busy.end_at for busy in taken
+    )
+
+
+def free_slots(
+    rules: SlotRules,
+    day: date,
+    duration_minutes: int,
+    now: datetime,
+    partners_busy: Sequence[Sequence[BusyRange]],
+) -> list[time]:
+    """Slots for which at least one of the eligible partners (their busy ranges given) is free."""
+    return [
+        slot
+        for slot in upcoming_slots(rules, day, duration_minutes, now)
+        if any(
+            not overlaps(visit_range(rules, day, slot, duration_minutes), busy)
+            for busy in partners_busy
+        )
+    ]

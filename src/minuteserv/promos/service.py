@@ -1,0 +1,60 @@
+"""Promo codes as checkout sees them: look up the terms, take and give back one use atomically."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.checkout.pricing import PromoTerms
+from minuteserv.promos.models import PromoCode
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+async def find_by_code(session: AsyncSession, code: str) -> PromoCode | None:
+    return await session.scalar(sa.select(PromoCode).where(PromoCode.code == normalise_code(code)))
+
+
+def terms_of(promo: PromoCode) -> PromoTerms:
+    return PromoTerms(
+        code=promo.code,
+        discount_type=promo.discount_type,
+        discount_value=promo.discount_value,
+        min_order_amount=promo.min_order_amount,
+        usage_limit=promo.usage_limit,
+        used_count=promo.used_count,
+        valid_from=promo.valid_from,
+        valid_until=promo.valid_until,
+        is_active=promo.is_active,
+    )
+
+
+async def take_use(session: AsyncSession, *, promo_id: uuid.UUID, now: datetime) -> bool:
+    """Count one use if the code is still live and under its limit; one statement, so racing
+    checkouts can never push `used_count` past `usage_limit`."""
+    result = await session.execute(
+        sa.update(PromoCode)
+        .where(
+            PromoCode.id == promo_id,
+            PromoCode.is_active,
+            sa.or_(PromoCode.usage_limit.is_(None), PromoCode.used_count < PromoCode.usage_limit),
+            sa.or_(PromoCode.valid_from.is_(None), PromoCode.valid_from <= now),
+            sa.or_(PromoCode.valid_until.is_(None), PromoCode.valid_until > now),
+        )
+        .values(used_count=PromoCode.used_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_use(session: AsyncSession, *, promo_id: uuid.UUID) -> None:
+    """Give back the use a cancelled or expired booking took."""
+    await session.execute(
+        sa.update(PromoCode)
+        .where(PromoCode.id == promo_id, PromoCode.used_count > 0)
+        .values(used_count=PromoCode.used_count - 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,51 @@
+"""What checkout tests share: a bookable day, a signed-in customer with an address, a cart."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.addresses.models import UserAddress
+from minuteserv.core.config import Settings
+from minuteserv.users.models import User
+from tests.factories import bearer, create_address, create_user, customer_token
+
+IST = ZoneInfo("Asia/Kolkata")
+
+
+def tomorrow() -> date:
+    return datetime.now(IST).date() + timedelta(days=1)
+
+
+def at_ist(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=IST)
+
+
+@dataclass
+class Customer:
+    user: User
+    address: UserAddress
+    headers: dict[str, str]
+
+
+async def signed_in_customer(session: AsyncSession, settings: Settings, **user_fields: Any) -> Customer:
+    user = await create_user(session, name="Asha Roy", **user_fields)
+    address = await create_address(session, user, is_default=True, lat=22.5726, lng=88.3639)
+    return Customer(user, address, bearer(customer_token(settings, user)))
+
+
+async def prepare(client: httpx.AsyncClient, customer: Customer, service_ids: list[str],
+                  **fields: Any) -> httpx.Response:
+    body = {"service_ids": service_ids, "address_id": str(customer.address.id), **fields}
+    return await client.post("/api/v1/checkout/prepare", json=body, headers=customer.headers)
+
+
+async def confirm(client: httpx.AsyncClient, customer: Customer, preview_id: str, *,
+                  day: date, slot: str = "10:00 AM", method: str = "cash",
+                  **fields: Any) -> httpx.Response:
+    body = {"preview_id": preview_id, "payment_method": method, "booking_date": day.isoformat(),
+            "booking_time": slot, **fields}
+    return await client.post("/api/v1/checkout/confirm", json=body, headers=customer.headers)

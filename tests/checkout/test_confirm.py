@@ -1,0 +1,206 @@
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.bookings.models import Booking, BookingEvent
+from minuteserv.checkout.models import CheckoutPreview
+from minuteserv.core.config import Settings
+from minuteserv.payments.models import Payment
+from minuteserv.promos.models import PromoCode
+from tests.checkout.helpers import Customer, at_ist, confirm, prepare, signed_in_customer, tomorrow
+from tests.factories import create_booking, create_partner, create_promo, create_service, reload
+
+
+async def _prepared(client: httpx.AsyncClient, session: AsyncSession, settings: Settings,
+                    **prepare_fields: object) -> tuple[Customer, str]:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, product_cost=Decimal("1000.00"))
+    response = await prepare(client, customer, [str(facial.id)], **prepare_fields)
+    assert response.status_code == 200, response.text
+    return customer, response.json()["data"]["preview_id"]
+
+
+async def _count(session: AsyncSession, model: type) -> int:
+    count = await session.scalar(sa.select(sa.func.count()).select_from(model))
+    await session.commit()
+    return count or 0
+
+
+async def test_cash_confirm_books_the_preview_with_a_partner(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    partner = await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    response = await confirm(client, customer, preview_id, day=tomorrow(), slot="10:00")
+
+    assert response.status_code == 201, response.text
+    data = response.json()["data"]
+    assert data["payment"] is None
+    booking = data["booking"]
+    assert re.fullmatch(r"BK-\d{8}-[A-Z0-9]{6}", booking["booking_number"])
+    assert (booking["status"], booking["payment_status"], booking["payment_method"]) == (
+        "pending", "pending", "cash")
+    assert (booking["booking_time"], booking["grand_total"]) == ("10:00 AM", 1180.0)
+    assert booking["partner_id"] == str(partner.id)
+    stored = await reload(session, Booking, booking["id"])
+    assert stored is not None
+    assert stored.start_at == at_ist(tomorrow(), 10)
+    assert stored.end_at - stored.start_at == timedelta(minutes=90)
+    assert stored.customer_name == "Asha Roy"
+    assert stored.customer_phone == customer.user.phone_number
+
+
+async def test_second_confirm_returns_same_booking(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    first = await confirm(client, customer, preview_id, day=tomorrow())
+    second = await confirm(client, customer, preview_id, day=tomorrow(), slot="02:00 PM")
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["data"]["booking"] == first.json()["data"]["booking"]
+    assert await _count(session, Booking) == 1
+
+
+async def test_expired_preview_is_410_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    preview = await reload(session, CheckoutPreview, preview_id)
+    assert preview is not None
+    preview.expires_at = preview.created_at - timedelta(seconds=1)
+    await session.commit()
+
+    response = await confirm(client, customer, preview_id, day=tomorrow())
+
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "PREVIEW_EXPIRED"
+    assert await _count(session, Booking) == 0
+
+
+async def test_someone_elses_preview_is_404(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    _, preview_id = await _prepared(client, session, settings)
+    stranger = await signed_in_customer(session, settings)
+
+    response = await confirm(client, stranger, preview_id, day=tomorrow())
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "PREVIEW_NOT_FOUND"
+
+
+async def test_taken_slot_is_409_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    partner = await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    day = tomorrow()
+    await create_booking(session, customer.user, customer.address, partner_id=partner.id,
+                         booking_date=day, start_at=at_ist(day, 10, 30), end_at=at_ist(day, 12))
+
+    response = await confirm(client, customer, preview_id, day=day, slot="10:00 AM")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "SLOT_UNAVAILABLE"
+    assert await _count(session, Booking) == 1
+
+
+async def test_slot_outside_hours_or_too_soon_is_409(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    late = await confirm(client, customer, preview_id, day=tomorrow(), slot="07:30 PM")
+    past = await confirm(client, customer, preview_id, day=tomorrow() - timedelta(days=2))
+    far = await confirm(client, customer, preview_id, day=tomorrow() + timedelta(days=60))
+
+    assert [r.status_code for r in (late, past, far)] == [409, 409, 409]
+    assert await _count(session, Booking) == 0
+
+
+async def test_malformed_slot_is_422(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    response = await confirm(client, customer, preview_id, day=tomorrow(), slot="25:99")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "booking_time"
+
+
+async def test_confirm_takes_one_promo_use(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    promo = await create_promo(session, code="ONCE", usage_limit=1)
+    customer, preview_id = await _prepared(client, session, settings, promo_code="ONCE")
+
+    response = await confirm(client, customer, preview_id, day=tomorrow())
+
+    assert response.json()["data"]["booking"]["grand_total"] == 1062.0
+    stored = await reload(session, PromoCode, promo.id)
+    assert stored is not None and stored.used_count == 1
+
+
+async def test_exhausted_promo_at_confirm_is_409_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    promo = await create_promo(session, code="ONCE", usage_limit=1)
+    customer, preview_id = await _prepared(client, session, settings, promo_code="ONCE")
+    stored = await reload(session, PromoCode, promo.id)
+    assert stored is not None
+    stored.used_count = 1
+    await session.commit()
+
+    response = await confirm(client, customer, preview_id, day=tomorrow())
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "PROMO_UNAVAILABLE"
+    assert await _count(session, Booking) == 0
+
+
+async def test_online_confirm_answers_with_the_gateway_order(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    response = await confirm(client, customer, preview_id, day=tomorrow(), method="online")
+
+    assert response.status_code == 201, response.text
+    payment = response.json()["data"]["payment"]
+    assert payment["order_id"].startswith("order_SIM")
+    assert (payment["amount"], payment["currency"], payment["key"]) == (118000, "INR",
+                                                                       "rzp_test_simulated")
+    row = await session.scalar(sa.select(Payment))
+    assert row is not None and row.razorpay_order_id == payment["order_id"]
+    assert row.amount == Decimal("1180.00")
+
+
+async def test_booking_creation_is_recorded_in_history(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    partner = await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    await confirm(client, customer, preview_id, day=tomorrow())
+
+    events = (await session.execute(sa.select(BookingEvent.field, BookingEvent.from_value,
+                                               BookingEvent.to_value, BookingEvent.actor_id))).all()
+    assert sorted(events) == [("partner_id", None, str(partner.id), str(customer.user.id)),
+                              ("status", None, "pending", str(customer.user.id))]
