@@ -7,7 +7,7 @@ back `server.requests` to see exactly what the real client code sent over the wi
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,7 +45,9 @@ class FakeHttpServer:
         self.requests: list[RecordedRequest] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -73,10 +75,15 @@ class FakeHttpServer:
                     if isinstance(response.body, bytes)
                     else json.dumps(response.body).encode()
                 )
-                self.send_response(response.status)
+                # The client may have given up already (a "hang" fake outlasting its timeout).
+                with suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer(response.status, response.headers, payload)
+
+            def _answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
-                for key, value in response.headers.items():
+                for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(payload)

@@ -6,6 +6,7 @@ import phonenumbers
 from pydantic import AfterValidator, WithJsonSchema
 
 DEFAULT_REGION = "IN"
+MAX_STORED_LENGTH = 15  # the phone columns are VARCHAR(15)
 
 
 def normalise_phone(raw: str) -> str:
@@ -16,7 +17,10 @@ def normalise_phone(raw: str) -> str:
         raise ValueError("not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(e164) > MAX_STORED_LENGTH:
+        raise ValueError("phone numbers longer than 14 digits are not supported")
+    return e164
 
 
 PhoneNumber = Annotated[

@@ -1,0 +1,142 @@
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests import conftest
+from tests.factories import create_service
+
+CATALOG = "/api/v1/services/catalog"
+
+
+def names_by_category(response: httpx.Response) -> dict[str, list[str]]:
+    categories = response.json()["data"]["categories"]
+    return {category: [s["name"] for s in services] for category, services in categories.items()}
+
+
+async def test_catalog_needs_no_token_and_is_empty_without_services(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(CATALOG)
+
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "data": {"categories": {}}}
+
+
+async def test_catalog_sends_every_field_of_a_service_in_rupees(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    service = await create_service(
+        session,
+        name="Gold Facial",
+        category="Facial",
+        tier="premium",
+        product_cost=Decimal("1499.50"),
+        market_price=Decimal("2000.00"),
+        duration_minutes=75,
+        image_url="https://cdn.example.com/gold.jpg",
+    )
+    plain = await create_service(session, name="Basic Facial", product_cost=Decimal("331.20"))
+
+    response = await client.get(CATALOG)
+
+    assert response.json()["data"]["categories"] == {
+        "Facial": [
+            {
+                "id": str(plain.id),
+                "name": "Basic Facial",
+                "category": "Facial",
+                "tier": "classic",
+                "product_cost": 331.2,
+                "market_price": None,
+                "duration_minutes": 60,
+                "image_url": None,
+            },
+            {
+                "id": str(service.id),
+                "name": "Gold Facial",
+                "category": "Facial",
+                "tier": "premium",
+                "product_cost": 1499.5,
+                "market_price": 2000.0,
+                "duration_minutes": 75,
+                "image_url": "https://cdn.example.com/gold.jpg",
+            },
+        ]
+    }
+
+
+async def test_catalog_groups_by_category_in_alphabetical_order(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    for category in ("Waxing", "facial cleanup", "Bleach", "Manicure"):
+        await create_service(session, name=f"{category} service", category=category)
+
+    response = await client.get(CATALOG)
+
+    assert list(response.json()["data"]["categories"]) == [
+        "Bleach",
+        "facial cleanup",
+        "Manicure",
+        "Waxing",
+    ]
+
+
+async def test_catalog_orders_a_category_by_cost_then_name_then_id(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_service(session, name="Zeta", product_cost=Decimal("500"))
+    await create_service(session, name="beta", product_cost=Decimal("900"))
+    await create_service(session, name="Alpha", product_cost=Decimal("900"))
+    twins = [await create_service(session, name="Twin", product_cost=Decimal("900")) for _ in "ab"]
+
+    response = await client.get(CATALOG)
+
+    services = response.json()["data"]["categories"]["Facial"]
+    assert [s["name"] for s in services] == ["Zeta", "Alpha", "beta", "Twin", "Twin"]
+    assert [s["id"] for s in services[3:]] == sorted(str(twin.id) for twin in twins)
+
+
+async def test_catalog_leaves_out_inactive_services_and_their_empty_categories(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await create_service(session, name="Active", category="Facial")
+    await create_service(session, name="Retired", category="Facial", is_active=False)
+    await create_service(session, name="Gone", category="Threading", is_active=False)
+
+    response = await client.get(CATALOG)
+
+    assert names_by_category(response) == {"Facial": ["Active"]}
+
+
+@pytest.fixture
+def selects(database: conftest.TestDatabase) -> Iterator[list[str]]:
+    """The SELECT statements the app sends while the test runs."""
+    engine = database.sessionmaker.kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_catalog_is_read_with_one_query(
+    client: httpx.AsyncClient, session: AsyncSession, selects: list[str]
+) -> None:
+    for category in ("Facial", "Waxing", "Bleach"):
+        for cost in (100, 200):
+            await create_service(session, category=category, product_cost=Decimal(cost))
+    selects.clear()
+
+    response = await client.get(CATALOG)
+
+    assert response.status_code == 200
+    assert len(selects) == 1
