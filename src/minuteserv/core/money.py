@@ -3,7 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 PAISA = Decimal("0.01")
 
@@ -26,3 +26,6 @@ Rupees = Annotated[
     WithJsonSchema({"type": "number", "examples": [331.2]}),
 ]
 """A Decimal amount sent to clients as a JSON number in rupees (`331.2`)."""
+
+AmountIn = Annotated[Decimal, Field(max_digits=10, decimal_places=2)]
+"""An amount a client sends: rupees with at most two decimals that fit NUMERIC(10,2)."""

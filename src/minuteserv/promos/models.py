@@ -5,7 +5,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from minuteserv.core.db import Base, CreatedAt, UUIDPrimaryKey, enum_type
+from minuteserv.core.db import Base, CreatedAt, Money, UUIDPrimaryKey, enum_type
 
 
 class DiscountType(StrEnum):
@@ -21,8 +21,13 @@ class PromoCode(UUIDPrimaryKey, CreatedAt, Base):
         sa.CheckConstraint("usage_limit IS NULL OR used_count <= usage_limit", name="within_limit"),
         sa.CheckConstraint("used_count >= 0", name="used_count_not_negative"),
         sa.CheckConstraint("discount_value > 0", name="discount_positive"),
+        # A Money literal, because SQLite stores paise: there the cap renders as 10000.
         sa.CheckConstraint(
-            "discount_type <> 'percentage' OR discount_value <= 100", name="percentage_at_most_100"
+            sa.or_(
+                sa.column("discount_type") != "percentage",
+                sa.column("discount_value") <= sa.literal(Decimal(100), Money()),
+            ),
+            name="percentage_at_most_100",
         ),
     )
 
