@@ -30,6 +30,8 @@ from minuteserv.core.config import Settings, load_settings
 from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.models import Base
 
+pytest_plugins = ["tests.fakes.razorpay"]
+
 ADMIN_URL = os.environ.get(
     "TEST_DATABASE_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -83,9 +85,8 @@ async def _admin_execute(statement: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-async def postgresql_url() -> AsyncIterator[str]:
-    """A database of this run's own, migrated to head, dropped at the end."""
+async def _create_postgresql_database() -> tuple[str, str]:
+    """A new empty database's name and URL; skips the test (fails it under CI) if unreachable."""
     name = f"minuteserv_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         await _admin_execute(f'CREATE DATABASE "{name}"')
@@ -94,9 +95,27 @@ async def postgresql_url() -> AsyncIterator[str]:
             pytest.fail(f"PostgreSQL is required under CI and is unreachable: {error}")
         pytest.skip(f"PostgreSQL unreachable at {ADMIN_URL}: {error}")
     url = sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+@pytest.fixture(scope="session")
+async def postgresql_url() -> AsyncIterator[str]:
+    """A database of this run's own, migrated to head, dropped at the end."""
+    name, url = await _create_postgresql_database()
     engine = create_engine(url, poolclass=NullPool)
     await migrations.upgrade(engine)
     await engine.dispose()
+    yield url
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def empty_database_url(engine_kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database of the test's own with no tables at all (migration and CLI tests)."""
+    if engine_kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name, url = await _create_postgresql_database()
     yield url
     await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -172,6 +191,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "payment_gateway": "simulated",
         "redis_url": "",
         "seed_demo_data": False,
+        "embedded_worker": False,
     }
     values.update(overrides)
     return load_settings(**values)

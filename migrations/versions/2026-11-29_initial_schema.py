@@ -6,6 +6,7 @@ Create Date: 2026-11-29 20:47:15.936763
 """
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
@@ -140,8 +141,11 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", UTCDateTime(), server_default=sa.func.now(), nullable=False),
-        sa.CheckConstraint(
-            "discount_type <> 'percentage' OR discount_value <= 100",
+        sa.CheckConstraint(  # a Money literal: 10000 on SQLite, which stores paise
+            sa.or_(
+                sa.column("discount_type") != "percentage",
+                sa.column("discount_value") <= sa.literal(Decimal(100), Money()),
+            ),
             name=op.f("ck_promo_codes_percentage_at_most_100"),
         ),
         sa.CheckConstraint("discount_value > 0", name=op.f("ck_promo_codes_discount_positive")),

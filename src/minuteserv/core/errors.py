@@ -81,6 +81,12 @@ class RateLimited(AppError):
         )
 
 
+class InternalError(AppError):
+    status_code = 500
+    code = "INTERNAL_ERROR"
+    message = "Something went wrong on our side; quote the request id when reporting it."
+
+
 class BadGateway(AppError):
     status_code = 502
     code = "GATEWAY_ERROR"

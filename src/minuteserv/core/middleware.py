@@ -1,5 +1,6 @@
 """Pure ASGI middleware: request ids, the body size cap, and request metrics."""
 
+import logging
 import re
 import time
 import uuid
@@ -11,7 +12,9 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from minuteserv.core.errors import AppError, PayloadTooLarge
+from minuteserv.core.errors import AppError, InternalError, PayloadTooLarge
+
+logger = logging.getLogger("minuteserv.errors")
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -43,7 +46,8 @@ async def send_error(send: Send, error: AppError) -> None:
 
 
 class RequestIdMiddleware:
-    """Take a sane incoming X-Request-ID or make one; echo it on every response."""
+    """Take a sane incoming X-Request-ID or make one; echo it on every response, a crash's 500
+    included."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,15 +58,24 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's last-resort handler sits outside this middleware, where the id is gone.
+            if response_started:
+                raise
+            logger.exception("unhandled error")
+            await send_error(send_with_id, InternalError())
         finally:
             request_id_var.reset(token)
 
@@ -123,6 +136,12 @@ class MetricsMiddleware:
 
 
 def _route_template(scope: Scope) -> str:
+    # FastAPI leaves the APIRoute that answered in the scope. Included routers are matched
+    # lazily, so their routes are not in `app.routes`, and the template is the one inside its
+    # router (`/services/catalog`, without the `/api/v1` prefix).
+    answered = scope.get("route")
+    if answered is not None:
+        return str(answered.path_format)
     for route in scope["app"].routes:
         match, _ = route.matches(scope)
         if match == Match.FULL:
