@@ -101,6 +101,10 @@ async def cancel_for_customer(
     now: datetime,
 ) -> Booking:
     """Cancel one of the customer's bookings and refund what the policy allows."""
+    await get_owned(session, user_id=user_id, booking_id=booking_id)
+    # Payment before booking, as every payment path locks them: the reverse order deadlocks
+    # with a verify or webhook for the same order arriving during the cancellation.
+    await payments_service.lock_for_booking(session, booking_id=booking_id)
     booking = await get_owned(session, user_id=user_id, booking_id=booking_id, lock=True)
     await cancel(
         session,

@@ -42,6 +42,8 @@ SETTLED = (
     PaymentRecordStatus.REFUNDED,
 )
 CHARGE_EVENTS = ("payment.captured", "payment.failed", "order.paid")
+LATE_CAPTURE = "captured after the booking was cancelled; the worker refunds it"
+INBOX_KEY_LENGTH = 100  # webhook_events.event_id
 
 
 async def create_order(
@@ -75,6 +77,17 @@ async def latest_for_booking(session: AsyncSession, booking_id: uuid.UUID) -> Pa
         .where(Payment.booking_id == booking_id)
         .order_by(Payment.created_at.desc())
         .limit(1)
+    )
+
+
+async def lock_for_booking(session: AsyncSession, *, booking_id: uuid.UUID) -> None:
+    """Lock the booking's payment rows; whoever goes on to lock the booking too takes these
+    first, the order `_lock_order` takes, so the two can never deadlock."""
+    await session.execute(
+        sa.select(Payment.id)
+        .where(Payment.booking_id == booking_id)
+        .order_by(Payment.id)
+        .with_for_update()
     )
 
 
@@ -177,7 +190,7 @@ def _capture(
         return False
     payment.status = PaymentRecordStatus.CAPTURED
     payment.razorpay_payment_id = booking.razorpay_payment_id = charge.id
-    payment.payment_method = charge.method
+    payment.payment_method, payment.failure_reason = charge.method, None
     booking.hold_expires_at = None
     if booking.status == BookingStatus.CANCELLED:
         history.change(
@@ -185,7 +198,7 @@ def _capture(
             booking,
             actor=actor,
             payment_status=PaymentStatus.REFUND_PENDING,
-            note="captured after the booking was cancelled",
+            note=LATE_CAPTURE,
         )
         return False
     history.change(session, booking, actor=actor, payment_status=PaymentStatus.PAID)
@@ -219,7 +232,7 @@ async def handle_webhook(
     if not signature or not verify_webhook_signature(body=body, signature=signature, secret=secret):
         raise InvalidSignature("The webhook signature does not match.")
     event = _parse_event(body)
-    event_id = event_id or hashlib.sha256(body).hexdigest()
+    event_id = _inbox_key(event_id, body)
     if not await _record_event(session, event_id=event_id, event=event):
         return "duplicate"
     outcome = await _dispatch(session, event, notifier)
@@ -239,13 +252,21 @@ def _parse_event(body: bytes) -> dict[str, Any]:
     return event
 
 
+def _inbox_key(event_id: str | None, body: bytes) -> str:
+    """Razorpay's event id, or a digest of it (or of the body, when it is missing) that fits the
+    column: the insert and the outcome update must use the very same key."""
+    if event_id and len(event_id) <= INBOX_KEY_LENGTH:
+        return event_id
+    return hashlib.sha256(event_id.encode() if event_id else body).hexdigest()
+
+
 async def _record_event(session: AsyncSession, *, event_id: str, event: dict[str, Any]) -> bool:
     """Insert into the inbox unless the event id is there already; True if inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(WebhookEvent)
-        .values(event_id=event_id[:100], event=event["event"][:50], payload=event)
+        .values(event_id=event_id, event=event["event"][:50], payload=event)
         .on_conflict_do_nothing()
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

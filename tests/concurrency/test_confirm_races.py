@@ -1,0 +1,154 @@
+"""Guards: however many confirms race, a partner never holds two overlapping live bookings, a
+promo is never used past its limit, and one preview never makes two bookings."""
+
+from decimal import Decimal
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.bookings.models import Booking, BookingStatus
+from minuteserv.checkout.models import CheckoutPreview
+from minuteserv.core.config import Settings
+from minuteserv.payments.models import Payment
+from minuteserv.promos.models import PromoCode
+from tests import conftest
+from tests.checkout.helpers import at_ist, confirm, tomorrow
+from tests.concurrency.helpers import customers, prepared, race, read, tally
+from tests.factories import create_booking, create_partner, create_promo, create_service
+
+pytestmark = pytest.mark.postgresql_only
+
+RACERS = 20
+
+
+async def test_twenty_confirms_for_the_last_free_partner_book_it_once(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    day = tomorrow()
+    busy = await create_partner(committed_session)
+    last_free = await create_partner(committed_session)
+    facial = await create_service(committed_session)
+    racers = await customers(committed_session, racing_settings, RACERS)
+    await create_booking(
+        committed_session,
+        racers[0].user,
+        racers[0].address,
+        partner_id=busy.id,
+        booking_date=day,
+        start_at=at_ist(day, 10),
+        end_at=at_ist(day, 11, 30),
+    )
+    previews = [await prepared(racing_client, racer, str(facial.id)) for racer in racers]
+
+    answers = await race(
+        confirm(racing_client, racer, preview_id, day=day, slot="10:00 AM")
+        for racer, preview_id in zip(racers, previews, strict=True)
+    )
+
+    assert tally(answers) == {(201, None): 1, (409, "SLOT_UNAVAILABLE"): RACERS - 1}
+    [won] = [answer.json()["data"]["booking"] for answer in answers if answer.status_code == 201]
+    live = await read(
+        committing_database,
+        sa.select(Booking.id).where(
+            Booking.partner_id == last_free.id,
+            Booking.status != BookingStatus.CANCELLED,
+            Booking.start_at < at_ist(day, 11, 30),
+            Booking.end_at > at_ist(day, 10),
+        ),
+    )
+    assert [str(booking_id) for booking_id in live] == [won["id"]]
+    assert len(await read(committing_database, sa.select(Booking.id))) == 2
+    booked_previews = await read(
+        committing_database,
+        sa.select(CheckoutPreview.id).where(CheckoutPreview.booking_id.is_not(None)),
+    )
+    assert len(booked_previews) == 1
+
+
+async def test_twenty_confirms_for_a_promos_last_use_discount_one_booking(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    for _ in range(RACERS):
+        await create_partner(committed_session)
+    promo = await create_promo(committed_session, code="LASTONE", usage_limit=5, used_count=4)
+    facial = await create_service(committed_session, product_cost=Decimal("1000.00"))
+    racers = await customers(committed_session, racing_settings, RACERS)
+    previews = [
+        await prepared(racing_client, racer, str(facial.id), promo_code="LASTONE")
+        for racer in racers
+    ]
+
+    answers = await race(
+        confirm(racing_client, racer, preview_id, day=tomorrow(), slot="10:00 AM")
+        for racer, preview_id in zip(racers, previews, strict=True)
+    )
+
+    assert tally(answers) == {(201, None): 1, (409, "PROMO_UNAVAILABLE"): RACERS - 1}
+    [won] = [answer.json()["data"]["booking"] for answer in answers if answer.status_code == 201]
+    [booking] = await read(committing_database, sa.select(Booking))
+    assert (str(booking.id), booking.promo_code_id, booking.discount) == (
+        won["id"],
+        promo.id,
+        Decimal("100.00"),
+    )
+    [used] = await read(committing_database, sa.select(PromoCode.used_count))
+    assert used == 5
+
+
+async def test_ten_double_taps_on_one_preview_make_one_booking(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    await create_partner(committed_session)
+    await create_partner(committed_session)
+    facial = await create_service(committed_session)
+    [owner] = await customers(committed_session, racing_settings, 1)
+    preview_id = await prepared(racing_client, owner, str(facial.id))
+
+    answers = await race(
+        confirm(racing_client, owner, preview_id, day=tomorrow(), slot="10:00 AM")
+        for _ in range(10)
+    )
+
+    assert tally(answers) == {(201, None): 1, (200, None): 9}
+    named = {answer.json()["data"]["booking"]["id"] for answer in answers}
+    stored = await read(committing_database, sa.select(Booking.id))
+    assert named == {str(booking_id) for booking_id in stored}
+    assert len(stored) == 1
+
+
+async def test_ten_online_double_taps_open_one_payment(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    await create_partner(committed_session)
+    facial = await create_service(committed_session)
+    [owner] = await customers(committed_session, racing_settings, 1)
+    preview_id = await prepared(racing_client, owner, str(facial.id))
+
+    answers = await race(
+        confirm(racing_client, owner, preview_id, day=tomorrow(), method="online")
+        for _ in range(10)
+    )
+
+    assert tally(answers) == {(201, None): 1, (200, None): 9}
+    [payment] = await read(committing_database, sa.select(Payment))
+    assert {answer.json()["data"]["payment"]["order_id"] for answer in answers} == {
+        payment.razorpay_order_id
+    }
+    assert {answer.json()["data"]["booking"]["id"] for answer in answers} == {
+        str(payment.booking_id)
+    }
+    assert len(await read(committing_database, sa.select(Booking.id))) == 1
