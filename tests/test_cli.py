@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -21,9 +22,10 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from minuteserv.app import create_app
-from minuteserv.auth.models import AdminRole, AdminUser
+from minuteserv.auth.models import AdminRole, AdminUser, OtpVerification
 from minuteserv.catalog.models import Service
 from minuteserv.cli import cli
+from minuteserv.core import clock
 from minuteserv.core.config import Settings
 from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.core.passwords import verify_password
@@ -370,3 +372,28 @@ async def test_serve_migrates_seeds_and_answers(tmp_path: Path, server_log: Bina
     output = server_log.read().decode()
     assert PRINTED_PASSWORD.search(output) is not None, output
     assert "Finished server process" in output
+
+
+# --- worker ---------------------------------------------------------------------------------
+
+
+async def test_worker_once_runs_the_jobs_and_exits(
+    tmp_path: Path, empty_database_url: str, session: AsyncSession
+) -> None:
+    await minuteserv(tmp_path, "migrate", DATABASE_URL=empty_database_url)
+    session.add(
+        OtpVerification(
+            phone_number="+919876543210",
+            code_hash="0" * 64,
+            expires_at=clock.now() - timedelta(days=2),
+        )
+    )
+    await session.commit()
+
+    ran = await minuteserv(tmp_path, "worker", "--once", DATABASE_URL=empty_database_url)
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == (
+        "Worker tick: TickReport(reconciled=0, expired=0, refunded=0, purged=1)\n"
+    )
+    assert await rows(session, OtpVerification) == []

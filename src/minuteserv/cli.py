@@ -1,7 +1,8 @@
-"""The `minuteserv` command: serve, migrate, seed-demo, create-admin."""
+"""The `minuteserv` command: serve, migrate, seed-demo, create-admin, worker."""
 
 import asyncio
 import copy
+import logging.config
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,6 +21,9 @@ from minuteserv.core.config import ConfigError, Settings, load_settings
 from minuteserv.core.db import create_engine, create_sessionmaker, session_scope
 from minuteserv.core.passwords import MIN_PASSWORD_LENGTH, hash_password
 from minuteserv.demo import DEMO_ADMIN_EMAIL, DemoSeed, seed_demo_data
+from minuteserv.integrations.notifier import ConsoleNotifier
+from minuteserv.integrations.payments import create_gateway
+from minuteserv.worker.runner import run_forever, run_once
 
 CONFIG_ERROR_EXIT = 2
 DATABASE_ERROR_EXIT = 1
@@ -127,6 +131,33 @@ def create_admin(
         typer.echo(f"{email} already existed: its password, name and role were updated.")
 
 
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run every job once, then exit")] = False,
+) -> None:
+    """Run the background jobs: reconcile payments, expire unpaid bookings, refund late
+    captures, purge dead OTPs and previews. Any number of workers may run at once."""
+    settings = _load_settings()
+    logging.config.dictConfig(_log_config())
+    _run(settings, lambda engine: _work(engine, settings, once=once))
+
+
+async def _work(engine: AsyncEngine, settings: Settings, *, once: bool) -> None:
+    sessionmaker = create_sessionmaker(engine)
+    gateway = create_gateway(settings)
+    notifier = ConsoleNotifier()
+    try:
+        if once:
+            report = await run_once(
+                sessionmaker, gateway=gateway, notifier=notifier, settings=settings
+            )
+            typer.echo(f"Worker tick: {report}")
+        else:
+            await run_forever(sessionmaker, gateway=gateway, notifier=notifier, settings=settings)
+    finally:
+        await gateway.aclose()
+
+
 # --- Helpers --------------------------------------------------------------------------------
 
 
@@ -224,4 +255,6 @@ def _log_config() -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["minuteserv"] = {"handlers": ["app"], "level": "INFO", "propagate": False}
+    # httpx logs request URLs at INFO, and SMS gateways carry the code in the query string.
+    config["loggers"]["httpx"] = {"handlers": ["app"], "level": "WARNING", "propagate": False}
     return config
