@@ -42,6 +42,7 @@ TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 @dataclass
 class TestDatabase:
+    __test__ = False  # a fixture's value, not a test class
     kind: str
     url: str
     sessionmaker: async_sessionmaker[AsyncSession]

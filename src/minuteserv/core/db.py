@@ -34,6 +34,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -116,6 +117,23 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseUnreachable(ConnectionError):
+    """The database server could not be reached at all (refused, reset, timed out, a name that
+    does not resolve); the error handlers answer 503 for it, as for any lost connection."""
+
+
+def _socket_errors_as_unreachable(engine: AsyncEngine) -> None:
+    """asyncpg raises plain OSErrors when connecting fails (`Multiple exceptions: ...` when the
+    host has several addresses, `TimeoutError`, `gaierror`), which SQLAlchemy does not wrap."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as error:
+            raise DatabaseUnreachable(*error.args) from error
+
+
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for `url`, with the per-engine settings both databases need."""
     if url.startswith("sqlite"):
@@ -123,10 +141,14 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         _tune_sqlite(engine)
         return engine
     options.setdefault("pool_pre_ping", True)
+    # A silent host would otherwise hold a request for asyncpg's default 60 s before the 503.
+    options.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
     if "poolclass" not in options:
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 10)
-    return create_async_engine(url, **options)
+    engine = create_async_engine(url, **options)
+    _socket_errors_as_unreachable(engine)
+    return engine
 
 
 def create_sessionmaker(
@@ -171,3 +193,21 @@ def enum_type(enum_class: type[StrEnum]) -> sa.Enum:
 
 Coordinate = sa.Numeric(11, 8, asdecimal=False).with_variant(sa.Float(), "sqlite")
 """Latitude/longitude: NUMERIC on PostgreSQL, REAL on SQLite; a float in Python."""
+
+
+def json_array_contains(
+    session: AsyncSession, array: sa.ColumnExpressionArgument[Any], element: str | dict[str, str]
+) -> sa.ColumnElement[bool]:
+    """Whether the JSON array `array` holds `element` (a string, or an object having at least
+    these keys and values): JSONB containment on PostgreSQL, `json_each` on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.type_coerce(array, JSONB).contains([element])
+    items = sa.func.json_each(array).table_valued("value")
+    if isinstance(element, str):
+        matches = [items.c.value == element]
+    else:
+        matches = [
+            sa.func.json_extract(items.c.value, f"$.{key}") == value
+            for key, value in element.items()
+        ]
+    return sa.exists().select_from(items).where(*matches)

@@ -6,13 +6,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from minuteserv.core.errors import (
     AppError,
     BadRequest,
     Forbidden,
+    InternalError,
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -42,12 +44,6 @@ class MethodNotAllowed(AppError):
 class MalformedJson(BadRequest):
     code = "MALFORMED_JSON"
     message = "The request body is not valid JSON."
-
-
-class InternalError(AppError):
-    status_code = 500
-    code = "INTERNAL_ERROR"
-    message = "Something went wrong on our side; quote the request id when reporting it."
 
 
 def render(error: AppError) -> Response:
@@ -89,7 +85,7 @@ async def validation_error(_: Request, error: Exception) -> Response:
 async def http_error(_: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code == 405:
-        return render(MethodNotAllowed())
+        return render(MethodNotAllowed(headers=dict(error.headers or {})))  # keeps `Allow`
     kind = _STATUS_ERRORS.get(
         error.status_code, BadRequest if error.status_code < 500 else InternalError
     )
@@ -99,11 +95,54 @@ async def http_error(_: Request, error: Exception) -> Response:
     return render(rendered)
 
 
-async def database_unavailable(_: Request, error: Exception) -> Response:
-    lost_connection = isinstance(error, OperationalError | InterfaceError | ConnectionError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
+# A server that is shutting down or starting up (`pg_ctl stop/start`), or full, refuses or
+# drops connections with these codes; any class 08 code is a connection exception too.
+UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def _database_unreachable(error: Exception) -> bool:
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError | PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = _sqlstate(error)
+    return (
+        error.connection_invalidated
+        or sqlstate.startswith("08")
+        or sqlstate in UNAVAILABLE_SQLSTATES
     )
-    if not lost_connection:
+
+
+class ConcurrentUpdate(AppError):
+    status_code = 409
+    code = "CONCURRENT_UPDATE"
+    message = "Another change raced this one and won; read the current state and try again."
+
+
+class UnstorableValue(Unprocessable):
+    code = "INVALID_VALUE"
+    message = "A value cannot be stored (out of range, or a NUL character in text)."
+
+
+# SQLSTATE class 22: the value itself is bad (NUL in text, numeric overflow, bad encoding).
+DATA_EXCEPTION_CLASS = "22"
+# Deadlock and serialization failures: the other transaction went through, this one may retry.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or "")
+
+
+async def database_unavailable(_: Request, error: Exception) -> Response:
+    if isinstance(error, DataError) or (
+        isinstance(error, DBAPIError) and _sqlstate(error).startswith(DATA_EXCEPTION_CLASS)
+    ):
+        return render(UnstorableValue())
+    if isinstance(error, DBAPIError) and _sqlstate(error) in RETRYABLE_SQLSTATES:
+        logger.warning("transaction lost a race (%s); answered 409", _sqlstate(error))
+        return render(ConcurrentUpdate())
+    if not _database_unreachable(error):
         return await unexpected_error(_, error)
     logger.warning("database unavailable: %s", error.__class__.__name__)
     return render(
@@ -124,4 +163,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(DBAPIError, database_unavailable)
     app.add_exception_handler(ConnectionError, database_unavailable)
+    app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(Exception, unexpected_error)
