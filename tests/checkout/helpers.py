@@ -31,21 +31,36 @@ class Customer:
     headers: dict[str, str]
 
 
-async def signed_in_customer(session: AsyncSession, settings: Settings, **user_fields: Any) -> Customer:
+async def signed_in_customer(
+    session: AsyncSession, settings: Settings, **user_fields: Any
+) -> Customer:
     user = await create_user(session, name="Asha Roy", **user_fields)
     address = await create_address(session, user, is_default=True, lat=22.5726, lng=88.3639)
     return Customer(user, address, bearer(customer_token(settings, user)))
 
 
-async def prepare(client: httpx.AsyncClient, customer: Customer, service_ids: list[str],
-                  **fields: Any) -> httpx.Response:
+async def prepare(
+    client: httpx.AsyncClient, customer: Customer, service_ids: list[str], **fields: Any
+) -> httpx.Response:
     body = {"service_ids": service_ids, "address_id": str(customer.address.id), **fields}
     return await client.post("/api/v1/checkout/prepare", json=body, headers=customer.headers)
 
 
-async def confirm(client: httpx.AsyncClient, customer: Customer, preview_id: str, *,
-                  day: date, slot: str = "10:00 AM", method: str = "cash",
-                  **fields: Any) -> httpx.Response:
-    body = {"preview_id": preview_id, "payment_method": method, "booking_date": day.isoformat(),
-            "booking_time": slot, **fields}
+async def confirm(
+    client: httpx.AsyncClient,
+    customer: Customer,
+    preview_id: str,
+    *,
+    day: date,
+    slot: str = "10:00 AM",
+    method: str = "cash",
+    **fields: Any,
+) -> httpx.Response:
+    body = {
+        "preview_id": preview_id,
+        "payment_method": method,
+        "booking_date": day.isoformat(),
+        "booking_time": slot,
+        **fields,
+    }
     return await client.post("/api/v1/checkout/confirm", json=body, headers=customer.headers)

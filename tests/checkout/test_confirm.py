@@ -15,8 +15,9 @@ from tests.checkout.helpers import Customer, at_ist, confirm, prepare, signed_in
 from tests.factories import create_booking, create_partner, create_promo, create_service, reload
 
 
-async def _prepared(client: httpx.AsyncClient, session: AsyncSession, settings: Settings,
-                    **prepare_fields: object) -> tuple[Customer, str]:
+async def _prepared(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, **prepare_fields: object
+) -> tuple[Customer, str]:
     customer = await signed_in_customer(session, settings)
     facial = await create_service(session, product_cost=Decimal("1000.00"))
     response = await prepare(client, customer, [str(facial.id)], **prepare_fields)
@@ -44,7 +45,10 @@ async def test_cash_confirm_books_the_preview_with_a_partner(
     booking = data["booking"]
     assert re.fullmatch(r"BK-\d{8}-[A-Z0-9]{6}", booking["booking_number"])
     assert (booking["status"], booking["payment_status"], booking["payment_method"]) == (
-        "pending", "pending", "cash")
+        "pending",
+        "pending",
+        "cash",
+    )
     assert (booking["booking_time"], booking["grand_total"]) == ("10:00 AM", 1180.0)
     assert booking["partner_id"] == str(partner.id)
     stored = await reload(session, Booking, booking["id"])
@@ -106,8 +110,15 @@ async def test_taken_slot_is_409_and_books_nothing(
     partner = await create_partner(session)
     customer, preview_id = await _prepared(client, session, settings)
     day = tomorrow()
-    await create_booking(session, customer.user, customer.address, partner_id=partner.id,
-                         booking_date=day, start_at=at_ist(day, 10, 30), end_at=at_ist(day, 12))
+    await create_booking(
+        session,
+        customer.user,
+        customer.address,
+        partner_id=partner.id,
+        booking_date=day,
+        start_at=at_ist(day, 10, 30),
+        end_at=at_ist(day, 12),
+    )
 
     response = await confirm(client, customer, preview_id, day=day, slot="10:00 AM")
 
@@ -185,8 +196,11 @@ async def test_online_confirm_answers_with_the_gateway_order(
     assert response.status_code == 201, response.text
     payment = response.json()["data"]["payment"]
     assert payment["order_id"].startswith("order_SIM")
-    assert (payment["amount"], payment["currency"], payment["key"]) == (118000, "INR",
-                                                                       "rzp_test_simulated")
+    assert (payment["amount"], payment["currency"], payment["key"]) == (
+        118000,
+        "INR",
+        "rzp_test_simulated",
+    )
     row = await session.scalar(sa.select(Payment))
     assert row is not None and row.razorpay_order_id == payment["order_id"]
     assert row.amount == Decimal("1180.00")
@@ -200,7 +214,32 @@ async def test_booking_creation_is_recorded_in_history(
 
     await confirm(client, customer, preview_id, day=tomorrow())
 
-    events = (await session.execute(sa.select(BookingEvent.field, BookingEvent.from_value,
-                                               BookingEvent.to_value, BookingEvent.actor_id))).all()
-    assert sorted(events) == [("partner_id", None, str(partner.id), str(customer.user.id)),
-                              ("status", None, "pending", str(customer.user.id))]
+    events = (
+        await session.execute(
+            sa.select(
+                BookingEvent.field,
+                BookingEvent.from_value,
+                BookingEvent.to_value,
+                BookingEvent.actor_id,
+            )
+        )
+    ).all()
+    assert sorted(events) == [
+        ("partner_id", None, str(partner.id), str(customer.user.id)),
+        ("status", None, "pending", str(customer.user.id)),
+    ]
+
+
+async def test_online_payment_of_less_than_a_rupee_is_422_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    await create_promo(session, code="FREE", discount_type="fixed", discount_value=Decimal("5000"))
+    customer, preview_id = await _prepared(client, session, settings, promo_code="FREE")
+
+    online = await confirm(client, customer, preview_id, day=tomorrow(), method="online")
+    cash = await confirm(client, customer, preview_id, day=tomorrow(), method="cash")
+
+    assert (online.status_code, online.json()["error"]["code"]) == (422, "ONLINE_AMOUNT_TOO_SMALL")
+    assert cash.status_code == 201
+    assert cash.json()["data"]["booking"]["grand_total"] == 0.0

@@ -19,20 +19,29 @@ async def test_prepare_prices_cart_with_promo_and_stores_preview(
 ) -> None:
     customer = await signed_in_customer(session, settings)
     facial = await create_service(session, product_cost=Decimal("1000.00"))
-    wax = await create_service(session, name="Wax", category="Facial", product_cost=Decimal("500.00"))
+    wax = await create_service(
+        session, name="Wax", category="Facial", product_cost=Decimal("500.00")
+    )
     await create_promo(session, code="SAVE10", min_order_amount=Decimal("500"))
     await create_partner(session)
 
-    response = await prepare(client, customer, [str(facial.id), str(facial.id), str(wax.id)],
-                             promo_code="save10")
+    response = await prepare(
+        client, customer, [str(facial.id), str(facial.id), str(wax.id)], promo_code="save10"
+    )
 
     assert response.status_code == 200, response.text
     data = response.json()["data"]
-    assert data["pricing"] == {"subtotal": 2500.0, "discount": 250.0, "tax": 405.0,
-                               "grand_total": 2655.0}
+    assert data["pricing"] == {
+        "subtotal": 2500.0,
+        "discount": 250.0,
+        "tax": 405.0,
+        "grand_total": 2655.0,
+    }
     assert data["promo"] == {"code": "SAVE10", "applied": True, "discount": 250.0, "reason": None}
     assert [(line["name"], line["quantity"], line["line_total"]) for line in data["services"]] == [
-        ("Classic Facial", 2, 2000.0), ("Wax", 1, 500.0)]
+        ("Classic Facial", 2, 2000.0),
+        ("Wax", 1, 500.0),
+    ]
     assert data["duration_minutes"] == 180
     preview = await reload(session, CheckoutPreview, data["preview_id"])
     assert preview is not None
@@ -45,14 +54,20 @@ async def test_items_form_prices_like_repeated_ids(
     customer = await signed_in_customer(session, settings)
     facial = await create_service(session, product_cost=Decimal("999.99"))
     await create_partner(session)
-    body = {"items": [{"service_id": str(facial.id), "quantity": 3}],
-            "address_id": str(customer.address.id)}
+    body = {
+        "items": [{"service_id": str(facial.id), "quantity": 3}],
+        "address_id": str(customer.address.id),
+    }
 
     response = await client.post(PREPARE, json=body, headers=customer.headers)
 
     assert response.status_code == 200, response.text
     assert response.json()["data"]["pricing"] == {
-        "subtotal": 2999.97, "discount": 0.0, "tax": 539.99, "grand_total": 3539.96}
+        "subtotal": 2999.97,
+        "discount": 0.0,
+        "tax": 539.99,
+        "grand_total": 3539.96,
+    }
 
 
 async def test_promo_that_does_not_apply_is_reported_with_reason(
@@ -65,8 +80,13 @@ async def test_promo_that_does_not_apply_is_reported_with_reason(
     await create_promo(session, code="GONE", usage_limit=3, used_count=3)
     await create_promo(session, code="OFF", is_active=False)
     await create_partner(session)
-    expected = {"BIGSPEND": "min_order_not_met", "OLD": "expired", "GONE": "usage_limit_reached",
-                "OFF": "inactive", "NOPE": "not_found"}
+    expected = {
+        "BIGSPEND": "min_order_not_met",
+        "OLD": "expired",
+        "GONE": "usage_limit_reached",
+        "OFF": "inactive",
+        "NOPE": "not_found",
+    }
 
     verdicts = {}
     for code in expected:
@@ -84,13 +104,19 @@ async def test_fixed_promo_never_exceeds_subtotal(
 ) -> None:
     customer = await signed_in_customer(session, settings)
     facial = await create_service(session, product_cost=Decimal("300.00"))
-    await create_promo(session, code="FLAT500", discount_type="fixed", discount_value=Decimal("500"))
+    await create_promo(
+        session, code="FLAT500", discount_type="fixed", discount_value=Decimal("500")
+    )
     await create_partner(session)
 
     response = await prepare(client, customer, [str(facial.id)], promo_code="FLAT500")
 
     assert response.json()["data"]["pricing"] == {
-        "subtotal": 300.0, "discount": 300.0, "tax": 0.0, "grand_total": 0.0}
+        "subtotal": 300.0,
+        "discount": 300.0,
+        "tax": 0.0,
+        "grand_total": 0.0,
+    }
 
 
 async def test_unknown_or_inactive_service_is_422_and_stores_nothing(
@@ -113,8 +139,11 @@ async def test_another_users_address_is_404(
     stranger = await signed_in_customer(session, settings)
     facial = await create_service(session)
 
-    response = await client.post(PREPARE, headers=customer.headers, json={
-        "service_ids": [str(facial.id)], "address_id": str(stranger.address.id)})
+    response = await client.post(
+        PREPARE,
+        headers=customer.headers,
+        json={"service_ids": [str(facial.id)], "address_id": str(stranger.address.id)},
+    )
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "ADDRESS_NOT_FOUND"
@@ -125,8 +154,9 @@ async def test_cart_needs_exactly_one_of_service_ids_or_items(
 ) -> None:
     customer = await signed_in_customer(session, settings)
 
-    response = await client.post(PREPARE, headers=customer.headers,
-                                 json={"address_id": str(customer.address.id)})
+    response = await client.post(
+        PREPARE, headers=customer.headers, json={"address_id": str(customer.address.id)}
+    )
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
@@ -139,8 +169,15 @@ async def test_slots_leave_out_times_when_the_only_partner_is_busy(
     facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
     day = tomorrow()
-    await create_booking(session, customer.user, customer.address, partner_id=partner.id,
-                         booking_date=day, start_at=at_ist(day, 10), end_at=at_ist(day, 11, 30))
+    await create_booking(
+        session,
+        customer.user,
+        customer.address,
+        partner_id=partner.id,
+        booking_date=day,
+        start_at=at_ist(day, 10),
+        end_at=at_ist(day, 11, 30),
+    )
 
     response = await prepare(client, customer, [str(facial.id)], booking_date=day.isoformat())
 
@@ -159,7 +196,8 @@ async def test_no_partner_for_the_category_means_no_slots(
     massage = await create_service(session, category="Massage")
     await create_partner(session, service_categories=["Facial"])
 
-    response = await prepare(client, customer, [str(massage.id)], booking_date=tomorrow().isoformat())
+    response = await prepare(
+        client, customer, [str(massage.id)], booking_date=tomorrow().isoformat()
+    )
 
     assert response.json()["data"]["available_slots"] == []
-

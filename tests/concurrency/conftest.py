@@ -11,9 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from minuteserv.app import create_app
 from minuteserv.core.config import Settings
 from tests.conftest import TestDatabase, make_settings
-from tests.fakes.razorpay import FakeRazorpay, fake_razorpay
-
-__all__ = ["fake_razorpay"]
+from tests.fakes.razorpay import FakeRazorpay
 
 
 @pytest.fixture

@@ -24,3 +24,8 @@ class SlotUnavailable(Conflict):
 class PromoUnavailable(Conflict):
     code = "PROMO_UNAVAILABLE"
     message = "The promo code can no longer be used; prepare the checkout again."
+
+
+class OnlineAmountTooSmall(Unprocessable):
+    code = "ONLINE_AMOUNT_TOO_SMALL"
+    message = "Online payment needs at least ₹1.00; choose cash for this booking."

@@ -27,6 +27,7 @@ from minuteserv.bookings.reservation import reserve_best_partner
 from minuteserv.bookings.slots import BusyRange, upcoming_slots, visit_range
 from minuteserv.checkout import cart
 from minuteserv.checkout.errors import (
+    OnlineAmountTooSmall,
     PreviewExpired,
     PreviewNotFound,
     PromoUnavailable,
@@ -48,6 +49,7 @@ from minuteserv.promos import service as promos_service
 from minuteserv.users.models import User
 
 BOOKING_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
+MIN_ONLINE_AMOUNT = Decimal("1.00")  # Razorpay refuses orders under 100 paise
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,8 @@ async def confirm(
         return await _already_booked(session, preview)
     if preview.expires_at <= now:
         raise PreviewExpired()
+    if choice.payment_method == PaymentMethod.ONLINE and preview.grand_total < MIN_ONLINE_AMOUNT:
+        raise OnlineAmountTooSmall()
     address = await addresses_service.get_owned(
         session, user_id=user.id, address_id=choice.address_id or preview.address_id
     )

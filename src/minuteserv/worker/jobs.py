@@ -18,12 +18,14 @@ from minuteserv.core.db import session_scope
 from minuteserv.integrations.notifier import PartnerNotifier
 from minuteserv.integrations.payments import GatewayError, PaymentGateway
 from minuteserv.payments import service as payments_service
+from minuteserv.payments.errors import PaymentGatewayFailed
 from minuteserv.payments.models import Payment, PaymentRecordStatus
 
 logger = logging.getLogger("minuteserv.worker")
 
 BATCH = 20
 RECONCILE_AFTER = timedelta(seconds=60)
+LATE_PAYMENT_WINDOW = timedelta(hours=1)
 KEEP_DEAD_ROWS = timedelta(days=1)
 PAYMENT_TIMEOUT = "payment_timeout"
 
@@ -44,9 +46,16 @@ async def reconcile_payments(
                 .where(
                     Payment.status.in_([PaymentRecordStatus.PENDING, PaymentRecordStatus.FAILED]),
                     Payment.created_at <= now - RECONCILE_AFTER,
-                    Booking.status == BookingStatus.PENDING,
+                    sa.or_(
+                        Booking.status == BookingStatus.PENDING,
+                        # Paid just as the hold ran out, with the webhook lost too.
+                        sa.and_(
+                            Booking.status == BookingStatus.CANCELLED,
+                            Booking.cancelled_at >= now - LATE_PAYMENT_WINDOW,
+                        ),
+                    ),
                 )
-                .order_by(Payment.created_at)
+                .order_by(Payment.created_at.desc())
                 .limit(BATCH)
                 .with_for_update(of=Payment, skip_locked=True)
             )
@@ -109,6 +118,53 @@ async def expire_unpaid_bookings(
                 refund=Decimal(0),
             )
     return len(bookings)
+
+
+async def refund_late_captures(
+    sessionmaker: async_sessionmaker[AsyncSession], *, gateway: PaymentGateway
+) -> int:
+    """Give back in full what was captured after its booking was cancelled (paid past the hold,
+    or after the customer cancelled): the payment paths only mark it refund_pending."""
+    async with session_scope(sessionmaker) as session:
+        payments = (
+            await session.scalars(
+                sa.select(Payment)
+                .join(Booking, Booking.id == Payment.booking_id)
+                .where(
+                    Payment.status == PaymentRecordStatus.CAPTURED,
+                    Booking.status == BookingStatus.CANCELLED,
+                    Booking.payment_status == PaymentStatus.REFUND_PENDING,
+                )
+                .order_by(Payment.created_at)
+                .limit(BATCH)
+                .with_for_update(of=Payment, skip_locked=True)
+            )
+        ).all()
+        refunded = 0
+        for payment in payments:
+            refunded += await _refund_late_capture(session, payment, gateway=gateway)
+    return refunded
+
+
+async def _refund_late_capture(
+    session: AsyncSession, payment: Payment, *, gateway: PaymentGateway
+) -> int:
+    booking = await session.get_one(
+        Booking, payment.booking_id, with_for_update=True, populate_existing=True
+    )
+    try:
+        await payments_service.refund(
+            session,
+            booking=booking,
+            amount=booking.grand_total,
+            actor=history.WORKER,
+            gateway=gateway,
+        )
+    except PaymentGatewayFailed:
+        logger.warning("refund of late capture %s failed; will retry", payment.razorpay_payment_id)
+        return 0
+    booking.refund_amount = booking.grand_total
+    return 1
 
 
 async def purge_dead_rows(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:

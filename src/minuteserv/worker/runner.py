@@ -19,6 +19,7 @@ logger = logging.getLogger("minuteserv.worker")
 class TickReport:
     reconciled: int
     expired: int
+    refunded: int
     purged: int
 
 
@@ -36,8 +37,9 @@ async def run_once(
     expired = await jobs.expire_unpaid_bookings(
         sessionmaker, gateway=gateway, settings=settings, now=clock.now()
     )
+    refunded = await jobs.refund_late_captures(sessionmaker, gateway=gateway)
     purged = await jobs.purge_dead_rows(sessionmaker, now=clock.now())
-    return TickReport(reconciled=reconciled, expired=expired, purged=purged)
+    return TickReport(reconciled=reconciled, expired=expired, refunded=refunded, purged=purged)
 
 
 async def run_forever(
@@ -52,7 +54,7 @@ async def run_forever(
             report = await run_once(
                 sessionmaker, gateway=gateway, notifier=notifier, settings=settings
             )
-            if report.reconciled or report.expired or report.purged:
+            if report.reconciled or report.expired or report.refunded or report.purged:
                 logger.info("worker tick: %s", report)
         except Exception:
             logger.exception("worker tick failed; trying again next tick")

@@ -1,0 +1,138 @@
+"""Confirm and verify with the real Razorpay client, against the fake Razorpay server."""
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.core.config import Settings
+from tests.fakes.razorpay import FakeRazorpay
+from tests.payments.helpers import GRAND_TOTAL_PAISE, book, payment_row, snapshot, verify
+
+
+@pytest.fixture
+def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
+    return fake_razorpay.settings_overrides()
+
+
+async def test_online_confirm_creates_the_order_at_razorpay(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    booked = await book(client, session, settings)
+
+    assert booked.payment == {
+        "order_id": booked.order_id,
+        "amount": GRAND_TOTAL_PAISE,
+        "currency": "INR",
+        "key": fake_razorpay.key_id,
+    }
+    assert list(fake_razorpay.orders) == [booked.order_id]
+    order = fake_razorpay.orders[str(booked.order_id)]
+    assert (order["amount"], order["currency"], order["receipt"]) == (
+        GRAND_TOTAL_PAISE,
+        "INR",
+        booked.booking_number,
+    )
+    payment = await payment_row(session, booked.order_id)
+    assert (str(payment.booking_id), payment.status) == (booked.booking_id, "pending")
+
+
+async def test_verify_after_capture_marks_the_booking_paid(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    booked = await book(client, session, settings)
+    paid = fake_razorpay.capture(str(booked.order_id))
+
+    response = await verify(client, booked.customer, fake_razorpay.checkout_response(paid))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {
+        "booking_id": booked.booking_id,
+        "status": "confirmed",
+        "payment_status": "paid",
+    }
+    state = await snapshot(session, booked.booking_id)
+    assert state.payments == (("captured", paid["id"]),)
+
+
+async def test_verify_of_a_capture_for_the_wrong_amount_never_marks_paid(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    booked = await book(client, session, settings)
+    before = await snapshot(session, booked.booking_id)
+    paid = fake_razorpay.capture(str(booked.order_id), amount_paise=1)
+
+    response = await verify(client, booked.customer, fake_razorpay.checkout_response(paid))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {
+        "booking_id": booked.booking_id,
+        "status": "pending",
+        "payment_status": "pending",
+    }
+    assert await snapshot(session, booked.booking_id) == before
+    payment = await payment_row(session, booked.order_id)
+    assert payment.failure_reason == (
+        f"amount mismatch: captured 1 INR, expected {GRAND_TOTAL_PAISE} INR"
+    )
+
+
+async def test_verify_of_a_failed_payment_marks_it_failed(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    booked = await book(client, session, settings)
+    failed = fake_razorpay.fail_payment(str(booked.order_id))
+
+    response = await verify(client, booked.customer, fake_razorpay.checkout_response(failed))
+
+    assert response.json()["data"]["payment_status"] == "failed"
+    state = await snapshot(session, booked.booking_id)
+    assert (state.status, state.payments) == ("pending", (("failed", None),))
+
+
+async def test_simulated_pay_route_does_not_exist_with_razorpay(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    booked = await book(client, session, settings)
+    before = await snapshot(session, booked.booking_id)
+
+    response = await client.post(f"/api/v1/payments/simulated/orders/{booked.order_id}/pay")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+    assert await snapshot(session, booked.booking_id) == before
+    assert fake_razorpay.payments == {}
+
+
+async def test_verify_while_the_gateway_is_down_is_502_and_changes_nothing(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    booked = await book(client, session, settings)
+    paid = fake_razorpay.capture(str(booked.order_id))
+    before = await snapshot(session, booked.booking_id)
+    fake_razorpay.mode = "fail"
+
+    response = await verify(client, booked.customer, fake_razorpay.checkout_response(paid))
+
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "PAYMENT_GATEWAY_ERROR"
+    assert await snapshot(session, booked.booking_id) == before
