@@ -1,37 +1,72 @@
 """The application factory: lifespan resources, middleware, error handlers, routers."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from minuteserv import health
 from minuteserv.addresses.router import router as addresses_router
+from minuteserv.admin.router import router as admin_router
 from minuteserv.auth.router import router as auth_router
+from minuteserv.bookings.router import router as bookings_router
 from minuteserv.catalog.router import router as catalog_router
+from minuteserv.checkout.router import router as checkout_router
 from minuteserv.contact.router import router as contact_router
 from minuteserv.core import handlers
-from minuteserv.core.config import Settings, load_settings
+from minuteserv.core.config import GatewayName, Settings, load_settings
 from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.core.deps import ClientIpDep, RateLimiterDep, SettingsDep
+from minuteserv.core.envelope import error_responses
 from minuteserv.core.middleware import (
     BodySizeLimitMiddleware,
     MetricsMiddleware,
     RequestIdMiddleware,
 )
 from minuteserv.core.ratelimit import RateLimiter, create_storage
+from minuteserv.integrations.notifier import ConsoleNotifier
+from minuteserv.integrations.payments import create_gateway
 from minuteserv.integrations.sms import create_sms_provider
+from minuteserv.payments import simulated_router
+from minuteserv.payments.router import router as payments_router
+from minuteserv.payments.webhook_router import router as webhook_router
 from minuteserv.users.router import router as users_router
+from minuteserv.worker.runner import run_forever
 
 API_PREFIX = "/api/v1"
 
 
-def api_router() -> APIRouter:
+def api_router(settings: Settings) -> APIRouter:
+    """Every /api/v1 route; all but the gateway's webhook share the per-IP limit."""
+    limited = APIRouter(dependencies=[Depends(limit_api_per_ip)], responses=error_responses(429))
+    for router in (
+        auth_router,
+        users_router,
+        catalog_router,
+        addresses_router,
+        contact_router,
+        checkout_router,
+        bookings_router,
+        payments_router,
+        admin_router,
+    ):
+        limited.include_router(router)
+    if settings.gateway == GatewayName.SIMULATED:
+        limited.include_router(simulated_router.router)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, users_router, catalog_router, addresses_router, contact_router):
-        api.include_router(router)
+    api.include_router(limited)
+    api.include_router(webhook_router)
     return api
+
+
+async def limit_api_per_ip(
+    limiter: RateLimiterDep, client_ip: ClientIpDep, settings: SettingsDep
+) -> None:
+    """The spec's general limit (RATE_LIMIT_API) on /api/, per client address."""
+    await limiter.hit(settings.rate_limit(settings.rate_limit_api), "api-ip", client_ip)
 
 
 def create_app(
@@ -47,9 +82,15 @@ def create_app(
             engine = create_engine(settings.database_url)
             app.state.sessionmaker = create_sessionmaker(engine)
         app.state.sms = create_sms_provider(settings)
+        app.state.gateway = create_gateway(settings)
+        app.state.notifier = ConsoleNotifier()
+        worker = _start_embedded_worker(app, settings)
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+            await app.state.gateway.aclose()
             await app.state.sms.aclose()
             if engine is not None:
                 await engine.dispose()
@@ -66,9 +107,23 @@ def create_app(
     app.state.rate_limiter = RateLimiter(create_storage(settings.redis_url))
     handlers.install(app)
     app.include_router(health.router)
-    app.include_router(api_router())
+    app.include_router(api_router(settings))
     _add_middleware(app, settings)
     return app
+
+
+def _start_embedded_worker(app: FastAPI, settings: Settings) -> asyncio.Task[None] | None:
+    """The embedded default runs the background jobs inside `serve` (one process, SQLite)."""
+    if not settings.runs_embedded_worker:
+        return None
+    return asyncio.create_task(
+        run_forever(
+            app.state.sessionmaker,
+            gateway=app.state.gateway,
+            notifier=app.state.notifier,
+            settings=settings,
+        )
+    )
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.bookings.availability import schedule_for
+from minuteserv.bookings.availability import Schedule, schedule_for
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.slots import BusyRange, SlotRules, overlaps
 from minuteserv.partners.assignment import Candidate, rank
@@ -77,9 +77,13 @@ async def ranked_free_partners(
     categories: Collection[str],
     lat: float | None,
     lng: float | None,
+    reassigning: Booking | None = None,
 ) -> list[uuid.UUID]:
-    """Eligible partners free for `visit`, best first by the assignment score."""
+    """Eligible partners free for `visit`, best first by the assignment score; the booking
+    being reassigned, if any, neither makes its own partner busy nor adds to their load."""
     schedule = await schedule_for(session, rules, day, categories)
+    if reassigning is not None:
+        schedule = _without(schedule, reassigning)
     candidates = [
         Candidate(
             partner_id=str(partner.id),
@@ -103,12 +107,38 @@ async def reserve_best_partner(
     categories: Collection[str],
     lat: float | None,
     lng: float | None,
+    reassigning: Booking | None = None,
 ) -> Partner | None:
     """Lock and return the best partner free for `visit`; None when nobody is."""
     for partner_id in await ranked_free_partners(
-        session, rules, day=day, visit=visit, categories=categories, lat=lat, lng=lng
+        session,
+        rules,
+        day=day,
+        visit=visit,
+        categories=categories,
+        lat=lat,
+        lng=lng,
+        reassigning=reassigning,
     ):
-        partner = await lock_if_free(session, partner_id, visit, categories=categories)
+        partner = await lock_if_free(
+            session,
+            partner_id,
+            visit,
+            categories=categories,
+            ignore_booking=reassigning.id if reassigning else None,
+        )
         if partner is not None:
             return partner
     return None
+
+
+def _without(schedule: Schedule, booking: Booking) -> Schedule:
+    """The schedule as if `booking` did not hold its partner."""
+    if booking.partner_id is None:
+        return schedule
+    own = BusyRange(booking.start_at, booking.end_at)
+    busy = dict(schedule.busy)
+    busy[booking.partner_id] = [
+        taken for taken in schedule.busy_of(booking.partner_id) if taken != own
+    ]
+    return Schedule(schedule.partners, busy)

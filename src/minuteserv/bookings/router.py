@@ -13,7 +13,6 @@ from minuteserv.bookings.schemas import (
     BookingSummary,
     CancelRequest,
     CancelResult,
-    Pagination,
     PartnerPublic,
     PaymentOut,
 )
@@ -21,6 +20,7 @@ from minuteserv.core import clock
 from minuteserv.core.db import SessionDep
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.envelope import Envelope, error_responses
+from minuteserv.core.pagination import Pagination
 from minuteserv.payments.dependencies import GatewayDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
