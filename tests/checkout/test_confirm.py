@@ -243,3 +243,15 @@ async def test_online_payment_of_less_than_a_rupee_is_422_and_books_nothing(
     assert (online.status_code, online.json()["error"]["code"]) == (422, "ONLINE_AMOUNT_TOO_SMALL")
     assert cash.status_code == 201
     assert cash.json()["data"]["booking"]["grand_total"] == 0.0
+
+
+async def test_booked_lines_carry_amounts_as_numbers(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    response = await confirm(client, customer, preview_id, day=tomorrow())
+
+    [line] = response.json()["data"]["booking"]["services"]
+    assert (line["unit_price"], line["line_total"], line["quantity"]) == (1000.0, 1000.0, 1)

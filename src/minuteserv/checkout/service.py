@@ -152,14 +152,15 @@ async def _slots(
 
 
 def _line_json(line: CartLine) -> dict[str, object]:
+    """The line as the booking keeps it; amounts are JSON numbers in rupees, as the API sends."""
     return {
         "service_id": line.service_id,
         "name": line.name,
         "category": line.category,
         "tier": line.tier,
-        "unit_price": str(line.unit_price),
+        "unit_price": float(line.unit_price),
         "quantity": line.quantity,
-        "line_total": str(line.line_total),
+        "line_total": float(line.line_total),
         "duration_minutes": line.duration_minutes,
     }
 

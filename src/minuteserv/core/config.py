@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-DEFAULT_JWT_SECRET = "dev-only-change-me"  # noqa: S105 - refused when APP_ENV=production
+DEFAULT_JWT_SECRET = "dev-only-secret-change-me-before-production"  # noqa: S105 - refused when APP_ENV=production
 MIN_PRODUCTION_SECRET_LENGTH = 32
 RAZORPAY_PUBLIC_API = "https://api.razorpay.com"
 
