@@ -33,3 +33,27 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# --- Benchmarks (`make bench`; see "Benchmarks" in README.md) ---------------------------------
+BOOKINGS ?= 1000000
+USERS ?= 100000
+PARTNERS ?= 500
+SERVICES ?= 200
+PROMOS ?= 20
+CONNECTIONS ?= 32
+DURATION ?= 20s
+WARMUP ?=
+SCENARIOS ?= catalog prepare confirm bookings_list booking_detail admin_dashboard admin_bookings
+BENCH_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_INSTALL = $(SUDO) apt-get install -y -qq $(1) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1); }
+
+.PHONY: bench
+bench: $(STAMP)  ## seed PostgreSQL at scale, load every scenario with wrk beside pgbench
+	@command -v wrk >/dev/null || { $(call APT_INSTALL,wrk); }
+	@command -v pgbench >/dev/null || { $(call APT_INSTALL,postgresql-contrib); }
+	@command -v taskset >/dev/null || { $(call APT_INSTALL,util-linux); }
+	$(BIN)/python -m bench --bookings $(BOOKINGS) --users $(USERS) --partners $(PARTNERS) \
+	  --services $(SERVICES) --promos $(PROMOS) --connections $(CONNECTIONS) \
+	  --duration $(DURATION) $(if $(WARMUP),--warmup $(WARMUP)) --scenarios "$(SCENARIOS)" \
+	  $(BENCH_ARGS)

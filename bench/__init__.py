@@ -1,0 +1,1 @@
+"""`make bench`: seed PostgreSQL at scale, drive each scenario with wrk, compare with pgbench."""
