@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.slots import BusyRange, SlotRules, free_slots, today
+from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, free_slots, today
 from minuteserv.core.config import Settings
 from minuteserv.partners.models import Partner
 
@@ -71,6 +71,8 @@ async def busy_ranges(
             Booking.status != BookingStatus.CANCELLED,
             Booking.start_at < end,
             Booking.end_at > start,
+            # Lets the (partner_id, start_at) index bound the scan from below too.
+            Booking.start_at > start - LONGEST_VISIT,
         )
     )
     busy: dict[uuid.UUID, list[BusyRange]] = defaultdict(list)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.availability import Schedule, schedule_for
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.slots import BusyRange, SlotRules, overlaps
+from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, overlaps
 from minuteserv.partners.assignment import Candidate, rank
 from minuteserv.partners.models import Partner
 
@@ -33,6 +33,7 @@ async def has_overlap(
         Booking.status != BookingStatus.CANCELLED,
         Booking.start_at < visit.end_at,
         Booking.end_at > visit.start_at,
+        Booking.start_at > visit.start_at - LONGEST_VISIT,
     )
     if ignore_booking is not None:
         query = query.where(Booking.id != ignore_booking)

@@ -5,6 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+LONGEST_VISIT = timedelta(days=1)
+"""No visit (services plus travel, inside one day's hours) is longer: a booking that overlaps a
+range starts less than this before it, which bounds overlap queries on `start_at` alone."""
+
 
 @dataclass(frozen=True, slots=True)
 class SlotRules:
