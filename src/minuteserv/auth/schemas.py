@@ -11,6 +11,8 @@ OtpCode = Annotated[
 
 
 class SendOtpRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     phone_number: PhoneNumber
 
 
@@ -21,6 +23,8 @@ class OtpSent(BaseModel):
 
 
 class VerifyOtpRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     phone_number: PhoneNumber
     otp_code: OtpCode
 

@@ -1,6 +1,7 @@
 """Exception handlers: every error leaves as the envelope, with the request id, never a trace."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -157,7 +158,43 @@ async def unexpected_error(_: Request, error: Exception) -> Response:
     return render(InternalError())
 
 
+ERROR_ENVELOPE_SCHEMA = {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+def _error_envelope_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": ERROR_ENVELOPE_SCHEMA}},
+    }
+
+
+def _document_validation_errors(operation: dict[str, Any]) -> None:
+    """What `validation_error` answers: 422 as the envelope (not FastAPI's default body), and
+    400 MALFORMED_JSON wherever a body is read."""
+    responses = operation["responses"]
+    if "422" in responses:
+        responses["422"] = _error_envelope_response("Validation Error")
+    if "requestBody" in operation:
+        responses.setdefault("400", _error_envelope_response("Malformed JSON body"))
+
+
+def _openapi_with_error_envelopes(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        document = generate()  # built once, then cached by FastAPI
+        if fresh:
+            for path_item in document["paths"].values():
+                for operation in path_item.values():
+                    _document_validation_errors(operation)
+        return document
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
+    app.openapi = _openapi_with_error_envelopes(app)  # type: ignore[method-assign]
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
