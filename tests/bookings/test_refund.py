@@ -1,10 +1,8 @@
 """Cancelling a paid booking: the refund the policy allows, asked of Razorpay (the fake)."""
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking
@@ -13,12 +11,14 @@ from minuteserv.core.config import Settings
 from tests.factories import reload
 from tests.fakes.http_server import RecordedRequest
 from tests.fakes.razorpay import FakeRazorpay
-from tests.payments.helpers import GRAND_TOTAL_PAISE, Booked, book, snapshot, verify
-
-
-@pytest.fixture
-def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
-    return fake_razorpay.settings_overrides()
+from tests.payments.helpers import (
+    GRAND_TOTAL_PAISE,
+    Booked,
+    app_on_fake_razorpay,  # noqa: F401 - this module's settings
+    book,
+    snapshot,
+    verify,
+)
 
 
 async def _paid(

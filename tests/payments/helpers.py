@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +21,7 @@ from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests.checkout.helpers import Customer, confirm, prepare, signed_in_customer, tomorrow
 from tests.factories import create_partner, create_promo, create_service
+from tests.fakes.razorpay import FakeRazorpay
 
 VERIFY = "/api/v1/payments/verify"
 WEBHOOK = "/api/v1/payments/webhook"
@@ -201,3 +203,10 @@ class WorkerParts:
 def worker_parts(app: FastAPI) -> WorkerParts:
     """What the worker runs with: the app's own sessionmaker, gateway and notifier."""
     return WorkerParts(app.state.sessionmaker, app.state.gateway, app.state.notifier)
+
+
+@pytest.fixture(name="settings_overrides")
+def app_on_fake_razorpay(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
+    """The app's real Razorpay client pointed at the fake; import it into a test module to
+    make it that module's `settings_overrides`."""
+    return fake_razorpay.settings_overrides()

@@ -1,19 +1,18 @@
 """Confirm and verify with the real Razorpay client, against the fake Razorpay server."""
 
-from typing import Any
-
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.core.config import Settings
 from tests.fakes.razorpay import FakeRazorpay
-from tests.payments.helpers import GRAND_TOTAL_PAISE, book, payment_row, snapshot, verify
-
-
-@pytest.fixture
-def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
-    return fake_razorpay.settings_overrides()
+from tests.payments.helpers import (
+    GRAND_TOTAL_PAISE,
+    app_on_fake_razorpay,  # noqa: F401 - this module's settings
+    book,
+    payment_row,
+    snapshot,
+    verify,
+)
 
 
 async def test_online_confirm_creates_the_order_at_razorpay(

@@ -14,6 +14,7 @@ from tests.fakes.razorpay import FakeRazorpay
 from tests.payments.helpers import (
     GRAND_TOTAL_PAISE,
     Booked,
+    app_on_fake_razorpay,  # noqa: F401 - this module's settings
     book,
     count,
     deliver,
@@ -22,11 +23,6 @@ from tests.payments.helpers import (
     snapshot,
     verify,
 )
-
-
-@pytest.fixture
-def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
-    return fake_razorpay.settings_overrides()
 
 
 def _captured(fake: FakeRazorpay, booked: Booked, **event: Any) -> tuple[bytes, dict[str, str]]:

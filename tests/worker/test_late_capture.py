@@ -2,10 +2,8 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,16 +15,12 @@ from tests.fakes.razorpay import FakeRazorpay, Json
 from tests.payments.helpers import (
     GRAND_TOTAL_PAISE,
     Booked,
+    app_on_fake_razorpay,  # noqa: F401 - this module's settings
     book,
     deliver,
     snapshot,
     worker_parts,
 )
-
-
-@pytest.fixture
-def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
-    return fake_razorpay.settings_overrides()
 
 
 async def _paid_after_expiry(

@@ -1,10 +1,8 @@
 """The worker asks Razorpay (the fake) about open orders whose webhook never came."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,17 +15,13 @@ from tests.factories import reload
 from tests.fakes.razorpay import FakeRazorpay
 from tests.payments.helpers import (
     Booked,
+    app_on_fake_razorpay,  # noqa: F401 - this module's settings
     book,
     events_after_creation,
     payment_row,
     snapshot,
     worker_parts,
 )
-
-
-@pytest.fixture
-def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
-    return fake_razorpay.settings_overrides()
 
 
 async def _reconcile(app: FastAPI, now: datetime) -> int:
