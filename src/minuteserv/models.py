@@ -7,6 +7,7 @@ from minuteserv.catalog.models import Service
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.contact.models import ContactSubmission
 from minuteserv.core.db import Base
+from minuteserv.core.revisions import CacheRevision
 from minuteserv.partners.models import Partner
 from minuteserv.payments.models import Payment, WebhookEvent
 from minuteserv.promos.models import PromoCode
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingEvent",
+    "CacheRevision",
     "CheckoutPreview",
     "ContactSubmission",
     "OtpVerification",
