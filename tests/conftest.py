@@ -28,6 +28,7 @@ from minuteserv.app import create_app
 from minuteserv.core import migrations
 from minuteserv.core.config import Settings, load_settings
 from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.core.revisions import CacheRevision
 from minuteserv.models import Base
 
 pytest_plugins = ["tests.fakes.razorpay"]
@@ -38,6 +39,17 @@ ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ENGINES = [kind for kind in os.environ.get("TEST_ENGINES", "sqlite,postgresql").split(",") if kind]
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+EMPTY_DATA_TABLES = sa.text(
+    "TRUNCATE {} CASCADE".format(
+        ", ".join(
+            table.name
+            for table in Base.metadata.sorted_tables
+            if table.name != CacheRevision.__tablename__  # the counters outlive the rows
+        )
+    )
+)
+"""Every row of PostgreSQL's tables but the cache revision counters (the truncation of
+`services` bumps the catalog's, so no process keeps serving a copy of the emptied catalog)."""
 
 
 @dataclass
@@ -166,9 +178,8 @@ async def committing_database(
     """PostgreSQL with real commits on separate connections, emptied afterwards (concurrency)."""
     engine = postgresql_engine
     yield TestDatabase("postgresql", postgresql_url, create_sessionmaker(engine))
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
-        await connection.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+        await connection.execute(EMPTY_DATA_TABLES)
 
 
 @pytest.fixture

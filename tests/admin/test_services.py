@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -7,11 +8,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from minuteserv.app import create_app
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.catalog.models import Service
+from minuteserv.core.config import Settings
+from tests import conftest
 from tests.factories import create_address, create_booking, create_service, create_user, reload
 
 SERVICES = "/api/v1/admin/services"
+CATALOG = "/api/v1/services/catalog"
 
 
 def service_body(**overrides: Any) -> dict[str, Any]:
@@ -363,3 +368,56 @@ async def test_a_deactivated_service_leaves_the_public_catalog(
 
     catalog = await client.get("/api/v1/services/catalog")
     assert catalog.json()["data"]["categories"] == {}
+
+
+# --- the public catalog's cache, across app processes ---------------------------------------
+
+
+@pytest.fixture
+async def other_process(
+    settings: Settings, database: conftest.TestDatabase
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A second app on the same database, with a catalog cache of its own (as another
+    `minuteserv serve` process has; tests/system runs two real ones)."""
+    other = create_app(settings, sessionmaker=database.sessionmaker)
+    async with other.router.lifespan_context(other):
+        transport = httpx.ASGITransport(app=other)
+        async with httpx.AsyncClient(transport=transport, base_url="http://other") as client:
+            yield client
+
+
+async def test_a_price_change_shows_in_the_next_catalog_read_of_every_process(
+    client: httpx.AsyncClient,
+    other_process: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+) -> None:
+    service = await create_service(session, name="Gold Facial", product_cost=Decimal("1000"))
+    for cached in (client, other_process):
+        assert (await cached.get(CATALOG)).json()["data"]["categories"]["Facial"][0][
+            "product_cost"
+        ] == 1000
+
+    await client.put(
+        f"{SERVICES}/{service.id}",
+        json=service_body(name="Gold Facial", product_cost=1250, is_active=True),
+        headers=admin_auth,
+    )
+
+    for reader in (other_process, client):
+        facials = (await reader.get(CATALOG)).json()["data"]["categories"]["Facial"]
+        assert [(s["name"], s["product_cost"]) for s in facials] == [("Gold Facial", 1250)]
+
+
+async def test_a_service_removed_through_one_process_leaves_the_others_catalog(
+    client: httpx.AsyncClient,
+    other_process: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+) -> None:
+    service = await create_service(session)
+    assert (await other_process.get(CATALOG)).json()["data"]["categories"] != {}
+
+    await client.delete(f"{SERVICES}/{service.id}", headers=admin_auth)
+
+    assert (await other_process.get(CATALOG)).json()["data"]["categories"] == {}

@@ -4,9 +4,11 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from minuteserv.catalog.models import Service
 from tests import conftest
 from tests.factories import create_service
 
@@ -128,7 +130,7 @@ def selects(database: conftest.TestDatabase) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
-async def test_catalog_is_read_with_one_query(
+async def test_catalog_reads_services_once_then_only_their_revision(
     client: httpx.AsyncClient, session: AsyncSession, selects: list[str]
 ) -> None:
     for category in ("Facial", "Waxing", "Bleach"):
@@ -136,7 +138,35 @@ async def test_catalog_is_read_with_one_query(
             await create_service(session, category=category, product_cost=Decimal(cost))
     selects.clear()
 
+    first = await client.get(CATALOG)
+    first_selects = list(selects)
+    selects.clear()
+    second = await client.get(CATALOG)
+
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert len(first_selects) == 2
+    assert "services" in first_selects[1]
+    assert len(selects) == 1
+    assert "cache_revisions" in selects[0]
+
+
+async def test_a_change_made_in_sql_shows_in_the_next_read(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The triggers, not the admin routes, keep the cache honest: any write path counts."""
+    kept = await create_service(session, name="Kept", category="Facial")
+    dropped = await create_service(session, name="Dropped", category="Facial")
+    await client.get(CATALOG)
+
+    await session.execute(
+        sa.update(Service).where(Service.id == kept.id).values(product_cost=Decimal("777.00"))
+    )
+    await session.execute(sa.delete(Service).where(Service.id == dropped.id))
+    await session.commit()
+    await create_service(session, name="Added", category="Waxing")
     response = await client.get(CATALOG)
 
-    assert response.status_code == 200
-    assert len(selects) == 1
+    categories = response.json()["data"]["categories"]
+    assert [(s["name"], s["product_cost"]) for s in categories["Facial"]] == [("Kept", 777.0)]
+    assert [s["name"] for s in categories["Waxing"]] == ["Added"]

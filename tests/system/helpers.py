@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.core.db import create_engine, create_sessionmaker
-from minuteserv.models import Base
+from tests.conftest import EMPTY_DATA_TABLES
 
 
 @asynccontextmanager
@@ -34,9 +34,8 @@ async def read(url: str, statement: sa.Select[Any]) -> list[Any]:
 
 
 async def empty_tables(url: str) -> None:
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     async with database_session(url) as session:
-        await session.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+        await session.execute(EMPTY_DATA_TABLES)
         await session.commit()
 
 

@@ -1,13 +1,18 @@
-"""The catalog customers browse: read on every visit, so one query, built once, one validation."""
+"""The catalog customers browse: read on every visit, so it is served from a copy each process
+keeps, already serialized, and rebuilt only when the services table has changed."""
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from minuteserv.catalog.models import Service
 from minuteserv.catalog.schemas import Catalog
+from minuteserv.core.envelope import Envelope
+from minuteserv.core.revisions import RevisionWatch, revision_reader
 
 CatalogRow = sa.Row[*tuple[Any, ...]]
 
@@ -39,3 +44,41 @@ def _group(rows: Sequence[CatalogRow]) -> Catalog:
 async def active_catalog(session: AsyncSession) -> Catalog:
     """Every active service, grouped by category, in one query."""
     return _group((await session.execute(ACTIVE_SERVICES)).all())
+
+
+class CatalogCache:
+    """The catalog response body as of a revision of the services table (the triggers of the
+    `cache_revisions` migration bump it on every write), checked against the database before
+    each answer."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._revision = RevisionWatch(revision_reader(sessionmaker, "catalog"))
+        self._cached: tuple[int, bytes] | None = None
+        self._rebuilding = asyncio.Lock()
+
+    async def response_body(self) -> bytes:
+        revision = await self._revision.current()
+        if revision is None:
+            return await self._build()
+        if self._cached is None or self._cached[0] != revision:
+            async with self._rebuilding:  # one rebuild, however many requests found it stale
+                if self._cached is None or self._cached[0] != revision:
+                    self._cached = (revision, await self._build())
+        return self._cached[1]
+
+    async def _build(self) -> bytes:
+        # Read after the revision: the copy is at least as new as the revision it is filed
+        # under, never older (at worst the next request rebuilds it once more).
+        async with self._sessionmaker() as session:
+            catalog = await active_catalog(session)
+        return Envelope[Catalog](data=catalog).model_dump_json().encode()
+
+
+async def catalog_cache(request: Request) -> CatalogCache:
+    """The app's cache, made on first use (the sessionmaker only exists once the app runs)."""
+    state = request.app.state
+    if getattr(state, "catalog_cache", None) is None:
+        state.catalog_cache = CatalogCache(state.sessionmaker)
+    cache: CatalogCache = state.catalog_cache
+    return cache

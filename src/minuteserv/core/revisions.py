@@ -2,6 +2,7 @@
 watch a process keeps on one of them to know whether its cached copy is still current."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,21 +19,20 @@ class CacheRevision(Base):
 
 
 class RevisionWatch:
-    """The current value of one counter, read from the database for every caller but with one
-    query serving all the callers that arrived while the previous query was in flight.
+    """The current value of one counter, read afresh for every caller, but with one read serving
+    all the callers that arrived while the previous read was in flight.
 
     Each caller gets a value read by a query that started after it called, so a write that
     committed before a request arrived (say, the admin's price change whose answer the client
     has already seen) is always visible to that request, in this process or any other.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], name: str) -> None:
-        self._sessionmaker = sessionmaker
-        self._query = sa.select(CacheRevision.revision).where(CacheRevision.name == name)
-        self._next_batch: asyncio.Future[int] | None = None
+    def __init__(self, read: Callable[[], Awaitable[int | None]]) -> None:
+        self._read = read
+        self._next_batch: asyncio.Future[int | None] | None = None
         self._reader: asyncio.Task[None] | None = None
 
-    async def current(self) -> int:
+    async def current(self) -> int | None:
         if self._next_batch is None:
             self._next_batch = asyncio.get_running_loop().create_future()
             # Nobody observes a batch whose callers all went away; its error is not news.
@@ -46,21 +46,34 @@ class RevisionWatch:
         try:
             while self._next_batch is not None:
                 batch, self._next_batch = self._next_batch, None
-                try:
-                    batch.set_result(await self._read())
-                except Exception as error:  # noqa: BLE001 - it goes to the callers waiting
-                    batch.set_exception(error)
+                await self._answer(batch)
         finally:
             self._reader = None
 
-    async def _read(self) -> int:
-        async with self._sessionmaker() as session:
-            revision = await session.scalar(self._query)
-        if revision is None:
-            raise LookupError(f"no cache revision row for {self._query}")
-        return revision
+    async def _answer(self, batch: asyncio.Future[int | None]) -> None:
+        try:
+            batch.set_result(await self._read())
+        except Exception as error:  # the callers waiting get it
+            batch.set_exception(error)
+        except BaseException:
+            batch.cancel()  # shut down mid-read: its callers must not wait forever
+            raise
 
 
-def _consume_error(batch: asyncio.Future[int]) -> None:
+def revision_reader(
+    sessionmaker: async_sessionmaker[AsyncSession], name: str
+) -> Callable[[], Awaitable[int | None]]:
+    """The query for a RevisionWatch: the counter `name`, or None without its row (the watcher
+    then never trusts a copy)."""
+    query = sa.select(CacheRevision.revision).where(CacheRevision.name == name)
+
+    async def read() -> int | None:
+        async with sessionmaker() as session:
+            return await session.scalar(query)
+
+    return read
+
+
+def _consume_error(batch: asyncio.Future[int | None]) -> None:
     if not batch.cancelled():
         batch.exception()
