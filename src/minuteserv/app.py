@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from minuteserv import health
 from minuteserv.addresses.router import router as addresses_router
-from minuteserv.admin.router import router as admin_router
+from minuteserv.admin import router as admin
 from minuteserv.auth.router import router as auth_router
 from minuteserv.bookings.router import router as bookings_router
 from minuteserv.catalog.router import router as catalog_router
@@ -39,10 +39,11 @@ from minuteserv.worker.runner import run_forever
 API_PREFIX = "/api/v1"
 
 
-def api_router(settings: Settings) -> APIRouter:
-    """Every /api/v1 route; all but the gateway's webhook share the per-IP limit."""
-    limited = APIRouter(dependencies=[Depends(limit_api_per_ip)], responses=error_responses(429))
-    for router in (
+def include_api(app: FastAPI, settings: Settings) -> None:
+    """Every /api/v1 route; all but the gateway's webhook share the per-IP limit. Each domain's
+    router is included straight into the app: FastAPI walks every level of nested routers on
+    every request, so one level is the cheapest."""
+    customer_routers = [
         auth_router,
         users_router,
         catalog_router,
@@ -51,15 +52,23 @@ def api_router(settings: Settings) -> APIRouter:
         checkout_router,
         bookings_router,
         payments_router,
-        admin_router,
-    ):
-        limited.include_router(router)
+    ]
     if settings.gateway == GatewayName.SIMULATED:
-        limited.include_router(simulated_router.router)
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(limited)
-    api.include_router(webhook_router)
-    return api
+        customer_routers.append(simulated_router.router)
+    for router in customer_routers:
+        _include_limited(app, router, prefix=API_PREFIX)
+    for section in admin.SECTIONS:
+        _include_limited(app, section, prefix=API_PREFIX + admin.PREFIX)
+    app.include_router(webhook_router, prefix=API_PREFIX)
+
+
+def _include_limited(app: FastAPI, router: APIRouter, *, prefix: str) -> None:
+    app.include_router(
+        router,
+        prefix=prefix,
+        dependencies=[Depends(limit_api_per_ip)],
+        responses=error_responses(429),
+    )
 
 
 async def limit_api_per_ip(
@@ -107,7 +116,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter(create_storage(settings.redis_url))
     handlers.install(app)
     app.include_router(health.router)
-    app.include_router(api_router(settings))
+    include_api(app, settings)
     _add_middleware(app, settings)
     return app
 

@@ -11,8 +11,8 @@ from minuteserv.partners.admin_router import router as partners_router
 from minuteserv.promos.admin_router import router as promos_router
 from minuteserv.users.admin_router import router as users_router
 
-router = APIRouter(prefix="/admin")
-for section in (
+PREFIX = "/admin"
+SECTIONS: tuple[APIRouter, ...] = (
     auth_router,
     dashboard_router,
     bookings_router,
@@ -21,5 +21,6 @@ for section in (
     promos_router,
     contact_router,
     users_router,
-):
-    router.include_router(section)
+)
+"""Included by the app each on its own under PREFIX, not through one more router: FastAPI
+walks every level of nested routers on every request."""

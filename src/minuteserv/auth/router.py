@@ -13,7 +13,7 @@ from minuteserv.integrations.sms import SmsProvider
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def get_sms_provider(request: Request) -> SmsProvider:
+async def get_sms_provider(request: Request) -> SmsProvider:
     sms: SmsProvider = request.app.state.sms
     return sms
 

@@ -46,7 +46,7 @@ async def count_rows(session: AsyncSession, statement: sa.Select[Any]) -> int:
     return await session.scalar(counted) or 0
 
 
-def page_request(
+async def page_request(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PageRequest:

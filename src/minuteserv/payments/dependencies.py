@@ -6,12 +6,12 @@ from minuteserv.integrations.notifier import PartnerNotifier
 from minuteserv.integrations.payments import PaymentGateway
 
 
-def get_gateway(request: Request) -> PaymentGateway:
+async def get_gateway(request: Request) -> PaymentGateway:
     gateway: PaymentGateway = request.app.state.gateway
     return gateway
 
 
-def get_notifier(request: Request) -> PartnerNotifier:
+async def get_notifier(request: Request) -> PartnerNotifier:
     notifier: PartnerNotifier = request.app.state.notifier
     return notifier
 
