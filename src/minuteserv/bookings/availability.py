@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, free_slots, today
 from minuteserv.core.config import Settings
+from minuteserv.core.db import json_array_contains
 from minuteserv.partners.models import Partner
 
 
@@ -45,19 +46,41 @@ class Schedule:
         )
 
 
-async def eligible_partners(session: AsyncSession, categories: Collection[str]) -> list[Partner]:
+def _covering(session: AsyncSession, categories: Collection[str]) -> list[sa.ColumnElement[bool]]:
     """Active, available partners whose categories cover every category of the cart."""
-    partners = await session.scalars(
-        sa.select(Partner).where(Partner.is_active, Partner.is_available).order_by(Partner.id)
+    return [
+        Partner.is_active,
+        Partner.is_available,
+        *(json_array_contains(session, Partner.service_categories, c) for c in set(categories)),
+    ]
+
+
+async def eligible_partners(session: AsyncSession, categories: Collection[str]) -> list[Partner]:
+    return list(
+        await session.scalars(
+            sa.select(Partner).where(*_covering(session, categories)).order_by(Partner.id)
+        )
     )
-    needed = set(categories)
-    return [partner for partner in partners if needed <= set(partner.service_categories)]
+
+
+async def eligible_partner_ids(
+    session: AsyncSession, categories: Collection[str]
+) -> list[uuid.UUID]:
+    """The eligible partners' ids: all a slot search needs, without loading whole partners."""
+    return list(
+        await session.scalars(
+            sa.select(Partner.id).where(*_covering(session, categories)).order_by(Partner.id)
+        )
+    )
 
 
 def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
-    """UTC bounds that catch every booking overlapping the business day (with a day's margin)."""
+    """The business day's bounds in UTC: every visit of the day lies inside them, so every
+    booking that could clash with one overlaps them, and every booking starting that day
+    starts inside them."""
     start = datetime.combine(day, time.min, tzinfo=rules.zone)
-    return start - timedelta(days=1), start + timedelta(days=2)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 async def busy_ranges(
@@ -93,17 +116,17 @@ async def schedule_for(
 async def _free_slots(
     session: AsyncSession,
     rules: SlotRules,
-    partners: list[Partner],
+    partner_ids: list[uuid.UUID],
     *,
     day: date,
     duration_minutes: int,
     now: datetime,
 ) -> list[time]:
-    if not partners:
+    if not partner_ids:
         return []
     start, end = day_window(rules, day)
-    busy = await busy_ranges(session, [p.id for p in partners], start, end)
-    return free_slots(rules, day, duration_minutes, now, [busy.get(p.id, []) for p in partners])
+    busy = await busy_ranges(session, partner_ids, start, end)
+    return free_slots(rules, day, duration_minutes, now, [busy.get(p, []) for p in partner_ids])
 
 
 async def slots_on(
@@ -115,9 +138,9 @@ async def slots_on(
     categories: Collection[str],
     now: datetime,
 ) -> list[time]:
-    partners = await eligible_partners(session, categories)
+    partner_ids = await eligible_partner_ids(session, categories)
     return await _free_slots(
-        session, rules, partners, day=day, duration_minutes=duration_minutes, now=now
+        session, rules, partner_ids, day=day, duration_minutes=duration_minutes, now=now
     )
 
 
@@ -131,11 +154,11 @@ async def first_open_day(
 ) -> tuple[date, list[time]]:
     """The first day, from today, that has any free slot (today with none if no day has)."""
     first = today(rules, now)
-    partners = await eligible_partners(session, categories)
-    for offset in range(rules.max_days_ahead + 1 if partners else 0):
+    partner_ids = await eligible_partner_ids(session, categories)
+    for offset in range(rules.max_days_ahead + 1 if partner_ids else 0):
         day = first + timedelta(days=offset)
         slots = await _free_slots(
-            session, rules, partners, day=day, duration_minutes=duration_minutes, now=now
+            session, rules, partner_ids, day=day, duration_minutes=duration_minutes, now=now
         )
         if slots:
             return day, slots

@@ -96,11 +96,10 @@ def free_slots(
     partners_busy: Sequence[Sequence[BusyRange]],
 ) -> list[time]:
     """Slots for which at least one of the eligible partners (their busy ranges given) is free."""
-    return [
-        slot
+    visits = (
+        (slot, visit_range(rules, day, slot, duration_minutes))
         for slot in upcoming_slots(rules, day, duration_minutes, now)
-        if any(
-            not overlaps(visit_range(rules, day, slot, duration_minutes), busy)
-            for busy in partners_busy
-        )
+    )
+    return [
+        slot for slot, visit in visits if any(not overlaps(visit, busy) for busy in partners_busy)
     ]
