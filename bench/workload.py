@@ -282,12 +282,12 @@ def _confirm(work: Workload, row: asyncpg.Record) -> Request:
 # --- Database helpers the pgbench scripts use -----------------------------------------------
 
 ELIGIBLE = """
-CREATE TABLE IF NOT EXISTS bench.eligible AS
-SELECT c, array_agg(p.id ORDER BY p.id) AS ids
+CREATE TABLE bench.eligible AS
+SELECT c, categories, array_agg(p.id ORDER BY p.id) AS ids
 FROM generate_series(0, 7) c
-JOIN partners p ON p.is_active AND p.is_available
- AND p.service_categories @> jsonb_build_array(($1::text[])[c + 1], ($1::text[])[(c + 1) % 8 + 1])
-GROUP BY c
+CROSS JOIN LATERAL jsonb_build_array(($1::text[])[c + 1], ($1::text[])[(c + 1) % 8 + 1]) categories
+JOIN partners p ON p.is_active AND p.is_available AND p.service_categories @> categories
+GROUP BY c, categories
 """
 ELIGIBLE_ONE = """
 CREATE TABLE IF NOT EXISTS bench.eligible_one AS
@@ -322,6 +322,7 @@ async def forget_run(config: BenchConfig, calendar: Calendar) -> None:
     async with connected(config) as connection:
         await _delete_bookings(connection, from_day=calendar.last_day + timedelta(days=1))
         await connection.execute("DELETE FROM checkout_previews")
+        await connection.execute("DROP TABLE IF EXISTS bench.eligible")  # an older layout
         await connection.execute(ELIGIBLE, list(CATEGORIES))
         await connection.execute(ELIGIBLE_ONE, list(CATEGORIES))
         await connection.execute(FAR_FUTURE)

@@ -1,6 +1,4 @@
--- GET /services/catalog: the active services in one query.
-BEGIN;
-SELECT services.id, services.name, services.category, services.tier, services.product_cost,
-       services.market_price, services.duration_minutes, services.image_url
-FROM services WHERE services.is_active;
-COMMIT;
+-- GET /services/catalog: the catalog's revision counter, the one query a request waits for
+-- (one read serves every request that arrived while the previous read ran, and the services
+-- are read again only after a write bumped the counter, so this overstates the service's work).
+SELECT cache_revisions.revision FROM cache_revisions WHERE cache_revisions.name = 'catalog';
