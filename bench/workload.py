@@ -290,12 +290,12 @@ JOIN partners p ON p.is_active AND p.is_available AND p.service_categories @> ca
 GROUP BY c, categories
 """
 ELIGIBLE_ONE = """
-CREATE TABLE IF NOT EXISTS bench.eligible_one AS
-SELECT c, array_agg(p.id ORDER BY p.id) AS ids
+CREATE TABLE bench.eligible_one AS
+SELECT c, categories, array_agg(p.id ORDER BY p.id) AS ids
 FROM generate_series(0, 7) c
-JOIN partners p ON p.is_active AND p.is_available
- AND p.service_categories @> jsonb_build_array(($1::text[])[c + 1])
-GROUP BY c
+CROSS JOIN LATERAL jsonb_build_array(($1::text[])[c + 1]) categories
+JOIN partners p ON p.is_active AND p.is_available AND p.service_categories @> categories
+GROUP BY c, categories
 """
 FAR_FUTURE = "CREATE SEQUENCE IF NOT EXISTS bench.far_future"
 FAR_FUTURE_DAY = date(2100, 1, 1)
@@ -322,11 +322,15 @@ async def forget_run(config: BenchConfig, calendar: Calendar) -> None:
     async with connected(config) as connection:
         await _delete_bookings(connection, from_day=calendar.last_day + timedelta(days=1))
         await connection.execute("DELETE FROM checkout_previews")
-        await connection.execute("DROP TABLE IF EXISTS bench.eligible")  # an older layout
-        await connection.execute(ELIGIBLE, list(CATEGORIES))
-        await connection.execute(ELIGIBLE_ONE, list(CATEGORIES))
+        for made in (ELIGIBLE, ELIGIBLE_ONE):  # made afresh: older runs had another layout
+            await connection.execute(f"DROP TABLE IF EXISTS {_created_table(made)}")
+            await connection.execute(made, list(CATEGORIES))
         await connection.execute(FAR_FUTURE)
         await connection.execute("VACUUM ANALYZE bookings, checkout_previews")
+
+
+def _created_table(statement: str) -> str:
+    return statement.split("CREATE TABLE ", 1)[1].split()[0]
 
 
 async def forget_far_future(config: BenchConfig) -> None:

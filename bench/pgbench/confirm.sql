@@ -1,5 +1,5 @@
--- POST /checkout/confirm: the caller, the preview, the address, the preview locked, every
--- partner, the busy ranges of those covering the cart around the day, a savepoint with the
+-- POST /checkout/confirm: the caller, the preview, the address, the preview locked, the
+-- partners covering the cart with their busy ranges on the day (one query), a savepoint with the
 -- chosen partner locked and checked for overlap, the booking, its two history events, the
 -- preview marked used, and (every other request, as online) the payment row.
 -- The booking goes far in the future (bench.far_future) so it never overlaps another; the
@@ -17,12 +17,16 @@ WHERE user_addresses.id = bench.id('address', bench.preview_user(:j))
   AND user_addresses.user_id = bench.id('user', bench.preview_user(:j))
   AND user_addresses.deleted_at IS NULL;
 SELECT * FROM checkout_previews WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
-SELECT * FROM partners WHERE partners.is_active AND partners.is_available ORDER BY partners.id;
-SELECT bookings.partner_id, bookings.start_at, bookings.end_at FROM bookings
-WHERE bookings.partner_id = ANY ((SELECT ids FROM bench.eligible_one WHERE c = :j % 8)::uuid[])
+SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
+       bookings.start_at, bookings.end_at FROM partners
+LEFT OUTER JOIN bookings ON bookings.partner_id = partners.id
   AND bookings.status != 'cancelled'
-  AND bookings.start_at < ((:confirm_first_day::date + :day::int + 2)::timestamp AT TIME ZONE 'Asia/Kolkata')
-  AND bookings.end_at > ((:confirm_first_day::date + :day::int - 1)::timestamp AT TIME ZONE 'Asia/Kolkata');
+  AND bookings.start_at < ((:confirm_first_day::date + :day::int + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')
+  AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
+  AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '1 day'
+WHERE partners.is_active AND partners.is_available
+  AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
+ORDER BY partners.id;
 SAVEPOINT sa_savepoint_1;
 SELECT * FROM partners WHERE partners.id = bench.id('partner', :partner) FOR UPDATE;
 SELECT bookings.id FROM bookings

@@ -16,14 +16,16 @@ WHERE services.id IN (bench.id('service', :c + 1 + 8 * :m),
                       bench.id('service', (:c + 1) % 8 + 1 + 8 * :m))
   AND services.is_active;
 SELECT * FROM promo_codes WHERE promo_codes.code = 'BENCH' || lpad(:promo::text, 2, '0');
-SELECT partners.id, bookings.start_at, bookings.end_at FROM partners
+SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
+       bookings.start_at, bookings.end_at FROM partners
 LEFT OUTER JOIN bookings ON bookings.partner_id = partners.id
   AND bookings.status != 'cancelled'
   AND bookings.start_at < ((:busy_day::date + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')
   AND bookings.end_at > (:busy_day::date::timestamp AT TIME ZONE 'Asia/Kolkata')
   AND bookings.start_at > (:busy_day::date::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '1 day'
 WHERE partners.is_active AND partners.is_available
-  AND partners.service_categories @> (SELECT categories FROM bench.eligible WHERE c = :c);
+  AND partners.service_categories @> (SELECT categories FROM bench.eligible WHERE c = :c)
+ORDER BY partners.id;
 INSERT INTO checkout_previews (user_id, address_id, items, categories, duration_minutes,
     subtotal, discount, tax, grand_total, partner_payout, promo, promo_code_id, booking_date,
     expires_at, booking_id, id, created_at)

@@ -30,11 +30,24 @@ def slot_rules(settings: Settings) -> SlotRules:
 
 
 @dataclass(frozen=True, slots=True)
-class Schedule:
-    """Eligible partners and their live bookings' busy ranges around one day."""
+class EligiblePartner:
+    """What choosing a partner needs to know of one (the assignment score's inputs)."""
 
-    partners: list[Partner]
+    id: uuid.UUID
+    rating: float
+    lat: float | None
+    lng: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Eligible partners and their live bookings' busy ranges on one day."""
+
+    partners: list[EligiblePartner]
     busy: dict[uuid.UUID, list[BusyRange]]
+
+    def busy_of_each(self) -> list[list[BusyRange]]:
+        return [self.busy_of(partner.id) for partner in self.partners]
 
     def busy_of(self, partner_id: uuid.UUID) -> list[BusyRange]:
         return self.busy.get(partner_id, [])
@@ -46,21 +59,15 @@ class Schedule:
         )
 
 
-def _covering(session: AsyncSession, categories: Collection[str]) -> list[sa.ColumnElement[bool]]:
+def _covering(
+    session: AsyncSession, categories: Collection[str]
+) -> list[sa.ColumnExpressionArgument[bool]]:
     """Active, available partners whose categories cover every category of the cart."""
     return [
         Partner.is_active,
         Partner.is_available,
         *(json_array_contains(session, Partner.service_categories, c) for c in set(categories)),
     ]
-
-
-async def eligible_partners(session: AsyncSession, categories: Collection[str]) -> list[Partner]:
-    return list(
-        await session.scalars(
-            sa.select(Partner).where(*_covering(session, categories)).order_by(Partner.id)
-        )
-    )
 
 
 def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
@@ -82,47 +89,32 @@ def _live_in_window(start: datetime, end: datetime) -> list[sa.ColumnElement[boo
     ]
 
 
-async def busy_ranges(
-    session: AsyncSession, partner_ids: Collection[uuid.UUID], start: datetime, end: datetime
-) -> dict[uuid.UUID, list[BusyRange]]:
-    if not partner_ids:
-        return {}
-    rows = await session.execute(
-        sa.select(Booking.partner_id, Booking.start_at, Booking.end_at).where(
-            Booking.partner_id.in_(partner_ids), *_live_in_window(start, end)
-        )
-    )
-    busy: dict[uuid.UUID, list[BusyRange]] = defaultdict(list)
-    for partner_id, start_at, end_at in rows:
-        if partner_id is not None:
-            busy[partner_id].append(BusyRange(start_at, end_at))
-    return busy
-
-
-async def busy_ranges_of_eligible(
-    session: AsyncSession, categories: Collection[str], start: datetime, end: datetime
-) -> list[list[BusyRange]]:
-    """The busy ranges of each partner covering `categories` (an empty list for a free one),
-    in one query: a slot search needs no more of the partners than that."""
-    rows = await session.execute(
-        sa.select(Partner.id, Booking.start_at, Booking.end_at)
-        .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *_live_in_window(start, end)))
-        .where(*_covering(session, categories))
-    )
-    busy: dict[uuid.UUID, list[BusyRange]] = defaultdict(list)
-    for partner_id, start_at, end_at in rows:
-        ranges = busy[partner_id]
-        if start_at is not None:
-            ranges.append(BusyRange(start_at, end_at))
-    return list(busy.values())
-
-
 async def schedule_for(
     session: AsyncSession, rules: SlotRules, day: date, categories: Collection[str]
 ) -> Schedule:
-    partners = await eligible_partners(session, categories)
+    """The partners covering `categories` with their busy ranges on `day`, in one query."""
     start, end = day_window(rules, day)
-    return Schedule(partners, await busy_ranges(session, [p.id for p in partners], start, end))
+    rows = await session.execute(
+        sa.select(
+            Partner.id,
+            Partner.rating,
+            Partner.current_lat,
+            Partner.current_lng,
+            Booking.start_at,
+            Booking.end_at,
+        )
+        .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *_live_in_window(start, end)))
+        .where(*_covering(session, categories))
+        .order_by(Partner.id)
+    )
+    partners: dict[uuid.UUID, EligiblePartner] = {}
+    busy: dict[uuid.UUID, list[BusyRange]] = defaultdict(list)
+    for partner_id, rating, lat, lng, start_at, end_at in rows:
+        if partner_id not in partners:
+            partners[partner_id] = EligiblePartner(partner_id, rating, lat, lng)
+        if start_at is not None:
+            busy[partner_id].append(BusyRange(start_at, end_at))
+    return Schedule(list(partners.values()), busy)
 
 
 async def slots_on(
@@ -134,9 +126,8 @@ async def slots_on(
     categories: Collection[str],
     now: datetime,
 ) -> list[time]:
-    start, end = day_window(rules, day)
-    partners_busy = await busy_ranges_of_eligible(session, categories, start, end)
-    return free_slots(rules, day, duration_minutes, now, partners_busy)
+    schedule = await schedule_for(session, rules, day, categories)
+    return free_slots(rules, day, duration_minutes, now, schedule.busy_of_each())
 
 
 async def first_open_day(
@@ -151,11 +142,10 @@ async def first_open_day(
     first = today(rules, now)
     for offset in range(rules.max_days_ahead + 1):
         day = first + timedelta(days=offset)
-        start, end = day_window(rules, day)
-        partners_busy = await busy_ranges_of_eligible(session, categories, start, end)
-        if not partners_busy:
+        schedule = await schedule_for(session, rules, day, categories)
+        if not schedule.partners:
             break  # nobody covers the cart on any day
-        slots = free_slots(rules, day, duration_minutes, now, partners_busy)
+        slots = free_slots(rules, day, duration_minutes, now, schedule.busy_of_each())
         if slots:
             return day, slots
     return first, []

@@ -90,8 +90,8 @@ async def ranked_free_partners(
             partner_id=str(partner.id),
             rating=partner.rating,
             day_load=schedule.load_on(partner.id, rules.zone, day),
-            lat=partner.current_lat,
-            lng=partner.current_lng,
+            lat=partner.lat,
+            lng=partner.lng,
         )
         for partner in schedule.partners
         if not overlaps(visit, schedule.busy_of(partner.id))
