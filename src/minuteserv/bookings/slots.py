@@ -1,8 +1,11 @@
 """Slot arithmetic in the business time zone: pure, `now` is an argument."""
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 LONGEST_VISIT = timedelta(days=1)
@@ -95,11 +98,31 @@ def free_slots(
     now: datetime,
     partners_busy: Sequence[Sequence[BusyRange]],
 ) -> list[time]:
-    """Slots for which at least one of the eligible partners (their busy ranges given) is free."""
-    visits = (
-        (slot, visit_range(rules, day, slot, duration_minutes))
-        for slot in upcoming_slots(rules, day, duration_minutes, now)
-    )
-    return [
-        slot for slot, visit in visits if any(not overlaps(visit, busy) for busy in partners_busy)
-    ]
+    """Slots for which at least one of the eligible partners (their busy ranges given) is free.
+
+    Every gap in a partner's day holds a run of consecutive visits (all visits last as long),
+    found by bisection and marked in a difference array: the cost grows with the bookings,
+    not with bookings times slots."""
+    slots = upcoming_slots(rules, day, duration_minutes, now)
+    visits = [visit_range(rules, day, slot, duration_minutes) for slot in slots]
+    starts = [visit.start_at for visit in visits]
+    ends = [visit.end_at for visit in visits]
+    partners_free = [0] * (len(visits) + 1)
+    for busy in partners_busy:
+        for gap_start, gap_end in _gaps(busy):
+            first = 0 if gap_start is None else bisect_left(starts, gap_start)
+            stop = len(visits) if gap_end is None else bisect_right(ends, gap_end)
+            if first < stop:
+                partners_free[first] += 1
+                partners_free[stop] -= 1
+    return [slot for slot, free in zip(slots, accumulate(partners_free), strict=False) if free]
+
+
+def _gaps(busy: Iterable[BusyRange]) -> Iterator[tuple[datetime | None, datetime | None]]:
+    """The free stretches between a partner's busy ranges; None is an open end."""
+    free_from: datetime | None = None
+    for taken in sorted(busy, key=attrgetter("start_at")):
+        if free_from is None or free_from < taken.start_at:
+            yield free_from, taken.start_at
+        free_from = taken.end_at if free_from is None else max(free_from, taken.end_at)
+    yield free_from, None
