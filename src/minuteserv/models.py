@@ -3,6 +3,7 @@
 from minuteserv.addresses.models import UserAddress
 from minuteserv.auth.models import AdminUser, OtpVerification
 from minuteserv.bookings.models import Booking, BookingEvent
+from minuteserv.bookings.totals import BookingDayTotal
 from minuteserv.catalog.models import Service
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.contact.models import ContactSubmission
@@ -17,6 +18,7 @@ __all__ = [
     "AdminUser",
     "Base",
     "Booking",
+    "BookingDayTotal",
     "BookingEvent",
     "CacheRevision",
     "CheckoutPreview",

@@ -1,20 +1,44 @@
 """The staff dashboard: its numbers must equal what the test counts itself from the rows it made."""
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import NullPool
 
+from minuteserv.addresses.models import UserAddress
+from minuteserv.admin.dashboard import overview
+from minuteserv.app import create_app
+from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
-from minuteserv.core import clock
-from tests.factories import ago, create_address, create_booking, create_partner, create_user
+from minuteserv.core import clock, migrations
+from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.users.models import User
+from tests.conftest import TestDatabase, make_settings
+from tests.factories import (
+    admin_token,
+    ago,
+    bearer,
+    create_address,
+    create_admin,
+    create_booking,
+    create_partner,
+    create_user,
+)
 
 DASHBOARD = "/api/v1/admin/dashboard"
 IST = ZoneInfo("Asia/Kolkata")
+BEFORE_TOTALS = "c4a7e1b2d9f0"
+"""The revision before the dashboard totals (d5b8f2c3e0a1) and their backfill."""
 
 
 @dataclass(frozen=True)
@@ -227,3 +251,205 @@ async def test_dashboard_needs_a_staff_token(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+# --- The totals follow every write ----------------------------------------------------------
+
+
+async def rows_now(session: AsyncSession) -> list[Booking]:
+    """Every booking as committed now, read afresh; the read is then ended (SQLite's lock)."""
+    bookings = await session.scalars(sa.select(Booking).execution_options(populate_existing=True))
+    found = list(bookings)
+    await session.commit()
+    return found
+
+
+async def assert_dashboard_counts(
+    client: httpx.AsyncClient, session: AsyncSession, headers: dict[str, str], *, partners: int
+) -> None:
+    """The dashboard's numbers are those of the rows as they are now."""
+    bookings = await rows_now(session)
+    asked_at = clock.now()
+
+    data = (await client.get(DASHBOARD, headers=headers)).json()["data"]
+
+    assert data["stats"] == expected_stats(bookings, active_partners=partners, now=asked_at)
+    assert data["revenue_by_day"] == expected_days(bookings)
+
+
+async def test_a_booking_made_after_a_read_is_counted_in_the_next(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+    user = await session.get_one(User, bookings[0].user_id)
+    address = await session.get_one(UserAddress, bookings[0].address_id)
+
+    await create_booking(
+        session,
+        user,
+        address,
+        status=S.COMPLETED,
+        payment_status=P.PAID,
+        booking_date=today_in_ist(),
+        grand_total=Decimal("2222.22"),
+    )
+
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": S.CONFIRMED},
+        {"status": S.COMPLETED},
+        {"payment_status": P.PAID},
+        {"payment_status": P.FAILED},
+        {"grand_total": Decimal("99.99")},
+        {"status": S.COMPLETED, "payment_status": P.PAID, "grand_total": Decimal("1.01")},
+    ],
+    ids=["confirmed", "completed", "paid", "payment-failed", "new-total", "all-at-once"],
+)
+async def test_a_changed_booking_moves_between_the_counts(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+    change: dict[str, Any],
+) -> None:
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+    pending_today = bookings[0]
+
+    for field, value in change.items():
+        setattr(pending_today, field, value)
+    await session.commit()
+
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+
+async def test_a_booking_moved_to_another_day_moves_in_the_daily_revenue(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+    paid_today = bookings[1]
+
+    paid_today.booking_date = today_in_ist() - timedelta(days=3)
+    await session.commit()
+
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+
+async def test_a_cancellation_by_staff_is_counted_as_cancelled(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+    response = await client.patch(
+        f"/api/v1/admin/bookings/{bookings[0].id}/status",
+        json={"status": "cancelled", "reason": "customer called"},
+        headers=admin_auth,
+    )
+
+    assert response.status_code == 200
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+    stats = (await client.get(DASHBOARD, headers=admin_auth)).json()["data"]["stats"]
+    assert (stats["pending"], stats["cancelled"], stats["unassigned_upcoming"]) == (3, 3, 1)
+
+
+async def test_a_deleted_booking_is_no_longer_counted(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+    await session.delete(bookings[1])
+    await session.commit()
+
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+
+async def test_the_migration_counts_the_bookings_already_there(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    try:
+        await migrations.upgrade(engine, BEFORE_TOTALS)
+        async with create_sessionmaker(engine)() as session:
+            bookings = await make_rows(session)
+        await migrations.upgrade(engine)
+        async with create_sessionmaker(engine)() as session:
+            asked_at = clock.now()
+            dashboard = await overview(session, now=asked_at, zone=IST)
+    finally:
+        await engine.dispose()
+
+    shown = dashboard.model_dump(mode="json")
+    assert shown["stats"] == expected_stats(bookings, active_partners=1, now=asked_at)
+    assert shown["revenue_by_day"] == expected_days(bookings)
+
+
+# --- PostgreSQL, with real commits ------------------------------------------------------------
+
+
+@pytest.fixture
+async def committed_client(
+    engine_kind: str, committing_database: TestDatabase, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A staff member's client of an app whose requests commit for real."""
+    settings = make_settings(committing_database.url, tmp_path)
+    app = create_app(settings, sessionmaker=committing_database.sessionmaker)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.31", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            admin = await create_admin_in(committing_database)
+            client.headers.update(bearer(admin_token(settings, admin)))
+            yield client
+
+
+async def create_admin_in(database: TestDatabase) -> AdminUser:
+    async with database.sessionmaker() as session:
+        return await create_admin(session, role=AdminRole.ADMIN)
+
+
+RACERS = 12
+
+
+@pytest.mark.postgresql_only
+async def test_racing_bookings_and_changes_of_one_day_are_all_counted(
+    committed_client: httpx.AsyncClient, committing_database: TestDatabase
+) -> None:
+    async with committing_database.sessionmaker() as session:
+        bookings = await make_rows(session)
+        user = await session.get_one(User, bookings[0].user_id)
+        address = await session.get_one(UserAddress, bookings[0].address_id)
+
+    async def book() -> None:
+        async with committing_database.sessionmaker() as session:
+            await create_booking(session, user, address, booking_date=today_in_ist())
+
+    async def complete(booking: Booking) -> None:
+        async with committing_database.sessionmaker() as session:
+            fresh = await session.get_one(Booking, booking.id)
+            fresh.status, fresh.payment_status = S.COMPLETED, P.PAID
+            await session.commit()
+
+    await asyncio.gather(*(book() for _ in range(RACERS)), *(complete(b) for b in bookings[:6]))
+
+    async with committing_database.sessionmaker() as session:
+        await assert_dashboard_counts(committed_client, session, {}, partners=1)
+        stats = (await committed_client.get(DASHBOARD)).json()["data"]["stats"]
+    assert stats["total_bookings"] == len(ROWS) + RACERS
+
+
+@pytest.mark.postgresql_only
+async def test_truncating_the_bookings_empties_the_totals(
+    committed_client: httpx.AsyncClient, committing_database: TestDatabase
+) -> None:
+    async with committing_database.sessionmaker() as session:
+        await make_rows(session)
+        await session.execute(sa.text("TRUNCATE bookings CASCADE"))
+        await session.commit()
+
+    stats = (await committed_client.get(DASHBOARD)).json()["data"]["stats"]
+
+    assert (stats["total_bookings"], stats["revenue"]) == (0, 0.0)

@@ -38,6 +38,10 @@ class AssignmentStatus(StrEnum):
     REJECTED = "rejected"
 
 
+UNASSIGNED_LIVE = sa.text("partner_id IS NULL AND status <> 'cancelled'")
+"""Bookings waiting for a partner: few at any time, so a partial index finds them at once."""
+
+
 class Booking(UUIDPrimaryKey, CreatedAt, Base):
     """One visit. `start_at`/`end_at` are the partner's busy range (service time plus travel),
     so overlap is a range test; on PostgreSQL an exclusion constraint enforces it."""
@@ -49,6 +53,13 @@ class Booking(UUIDPrimaryKey, CreatedAt, Base):
         sa.Index("ix_bookings_status", "status"),
         sa.Index("ix_bookings_booking_date", "booking_date"),
         sa.Index("ix_bookings_hold_expires", "hold_expires_at"),
+        sa.Index("ix_bookings_created", "created_at", "id"),
+        sa.Index(
+            "ix_bookings_unassigned_start",
+            "start_at",
+            postgresql_where=UNASSIGNED_LIVE,
+            sqlite_where=UNASSIGNED_LIVE,
+        ),
         sa.CheckConstraint("end_at > start_at", name="range_ordered"),
         sa.CheckConstraint(
             "total_price >= 0 AND discount >= 0 AND tax >= 0 AND grand_total >= 0",
