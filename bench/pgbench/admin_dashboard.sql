@@ -1,26 +1,32 @@
--- GET /admin/dashboard: the staff member, counts and revenue over every booking, active
--- partners, the ten newest bookings, thirty days of revenue.
+-- GET /admin/dashboard: the staff member, the deferred totals triggers run now (a no-op in a
+-- transaction that wrote nothing), thirty days of the per-day totals, the all-time totals with
+-- the unassigned upcoming bookings and active partners, the ten newest bookings.
 BEGIN;
 SELECT * FROM admin_users WHERE admin_users.id = bench.id('admin', 1);
-SELECT count(*) AS total_bookings,
-       count(*) FILTER (WHERE bookings.status = 'pending') AS pending,
-       count(*) FILTER (WHERE bookings.status = 'confirmed') AS confirmed,
-       count(*) FILTER (WHERE bookings.status = 'in_progress') AS in_progress,
-       count(*) FILTER (WHERE bookings.status = 'completed') AS completed,
-       count(*) FILTER (WHERE bookings.status = 'cancelled') AS cancelled,
-       coalesce(sum(bookings.grand_total) FILTER (
-           WHERE bookings.payment_status = 'paid' OR bookings.status = 'completed'), 0) AS revenue,
-       count(*) FILTER (WHERE bookings.booking_date = :today::date) AS today_bookings,
-       count(*) FILTER (WHERE bookings.status != 'cancelled' AND bookings.partner_id IS NULL
-                          AND bookings.start_at >= now()) AS unassigned_upcoming
-FROM bookings;
-SELECT count(*) AS count_1 FROM partners WHERE partners.is_active;
-SELECT * FROM bookings ORDER BY bookings.created_at DESC, bookings.id DESC LIMIT 10;
-SELECT bookings.booking_date,
-       coalesce(sum(bookings.grand_total) FILTER (
-           WHERE bookings.payment_status = 'paid' OR bookings.status = 'completed'), 0),
-       count(*)
-FROM bookings
-WHERE bookings.booking_date BETWEEN :today::date - 29 AND :today::date
-GROUP BY bookings.booking_date;
+SET CONSTRAINTS bookings_count_in_day_totals, bookings_recount_in_day_totals IMMEDIATE;
+SELECT booking_day_totals.booking_date,
+       CAST(coalesce(sum(booking_day_totals.grand_total_paise) FILTER (
+           WHERE booking_day_totals.payment_status = 'paid'
+              OR booking_day_totals.status = 'completed'), 0) AS BIGINT),
+       CAST(coalesce(sum(booking_day_totals.booking_count), 0) AS BIGINT)
+FROM booking_day_totals
+WHERE booking_day_totals.booking_date BETWEEN :today::date - 29 AND :today::date
+GROUP BY booking_day_totals.booking_date;
+SELECT CAST(coalesce(sum(booking_count), 0) AS BIGINT) AS total_bookings,
+       CAST(coalesce(sum(booking_count) FILTER (WHERE status = 'pending'), 0) AS BIGINT) AS pending,
+       CAST(coalesce(sum(booking_count) FILTER (WHERE status = 'confirmed'), 0) AS BIGINT) AS confirmed,
+       CAST(coalesce(sum(booking_count) FILTER (WHERE status = 'in_progress'), 0) AS BIGINT) AS in_progress,
+       CAST(coalesce(sum(booking_count) FILTER (WHERE status = 'completed'), 0) AS BIGINT) AS completed,
+       CAST(coalesce(sum(booking_count) FILTER (WHERE status = 'cancelled'), 0) AS BIGINT) AS cancelled,
+       CAST(coalesce(sum(grand_total_paise) FILTER (
+           WHERE payment_status = 'paid' OR status = 'completed'), 0) AS BIGINT) AS revenue_paise,
+       (SELECT count(*) FROM bookings WHERE partner_id IS NULL AND status <> 'cancelled'
+          AND bookings.start_at >= now()) AS unassigned_upcoming,
+       (SELECT count(*) FROM partners WHERE partners.is_active) AS active_partners
+FROM booking_day_totals;
+SELECT bookings.id, bookings.booking_number, bookings.status, bookings.payment_status,
+       bookings.payment_method, bookings.booking_date, bookings.booking_time, bookings.services,
+       bookings.grand_total, bookings.partner_id, bookings.created_at, bookings.user_id,
+       bookings.customer_name, bookings.customer_phone, bookings.assignment_status
+FROM bookings ORDER BY bookings.created_at DESC, bookings.id DESC LIMIT 10;
 COMMIT;
