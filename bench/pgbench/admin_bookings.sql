@@ -1,7 +1,6 @@
 -- GET /admin/bookings?date_from&date_to&status: the staff member, the count, page one.
 \set day random(0, :seeded_days - 7)
 \set status random(1, 4)
-BEGIN;
 SELECT * FROM admin_users WHERE admin_users.id = bench.id('admin', 1);
 SELECT count(*) AS count_1 FROM (
     SELECT * FROM bookings
@@ -13,4 +12,3 @@ WHERE bookings.status = (ARRAY['pending', 'confirmed', 'completed', 'cancelled']
   AND bookings.booking_date >= :first_day::date + :day::int
   AND bookings.booking_date <= :first_day::date + :day::int + 6
 ORDER BY bookings.created_at DESC, bookings.id DESC LIMIT 20 OFFSET 0;
-COMMIT;

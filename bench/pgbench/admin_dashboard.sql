@@ -1,9 +1,6 @@
--- GET /admin/dashboard: the staff member, the deferred totals triggers run now (a no-op in a
--- transaction that wrote nothing), thirty days of the per-day totals, the all-time totals with
--- the unassigned upcoming bookings and active partners, the ten newest bookings.
-BEGIN;
+-- GET /admin/dashboard: the staff member, thirty days of the per-day totals, the all-time
+-- totals with the unassigned upcoming bookings and active partners, the ten newest bookings.
 SELECT * FROM admin_users WHERE admin_users.id = bench.id('admin', 1);
-SET CONSTRAINTS bookings_count_in_day_totals, bookings_recount_in_day_totals IMMEDIATE;
 SELECT booking_day_totals.booking_date,
        CAST(coalesce(sum(booking_day_totals.grand_total_paise) FILTER (
            WHERE booking_day_totals.payment_status = 'paid'
@@ -29,4 +26,3 @@ SELECT bookings.id, bookings.booking_number, bookings.status, bookings.payment_s
        bookings.grand_total, bookings.partner_id, bookings.created_at, bookings.user_id,
        bookings.customer_name, bookings.customer_phone, bookings.assignment_status
 FROM bookings ORDER BY bookings.created_at DESC, bookings.id DESC LIMIT 10;
-COMMIT;

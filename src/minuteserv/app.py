@@ -18,7 +18,7 @@ from minuteserv.checkout.router import router as checkout_router
 from minuteserv.contact.router import router as contact_router
 from minuteserv.core import handlers
 from minuteserv.core.config import GatewayName, Settings, load_settings
-from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.core.db import create_engine, create_sessionmaker, reading_sessionmaker
 from minuteserv.core.deps import ClientIpDep, RateLimiterDep, SettingsDep
 from minuteserv.core.envelope import error_responses
 from minuteserv.core.middleware import (
@@ -90,6 +90,7 @@ def create_app(
         if sessionmaker is None:
             engine = create_engine(settings.database_url)
             app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.reading_sessionmaker = reading_sessionmaker(app.state.sessionmaker)
         app.state.sms = create_sms_provider(settings)
         app.state.gateway = create_gateway(settings)
         app.state.notifier = ConsoleNotifier()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minuteserv.bookings.models import BookingStatus, PaymentStatus
-from minuteserv.core.db import Base, enum_type
+from minuteserv.core.db import Base, enum_type, in_transaction
 
 DEFERRED_TRIGGERS = ("bookings_count_in_day_totals", "bookings_recount_in_day_totals")
 """The PostgreSQL constraint triggers of the migration, which run at commit."""
@@ -40,5 +40,5 @@ class BookingDayTotal(Base):
 async def include_own_writes(session: AsyncSession) -> None:
     """Bring the totals up to date with the bookings this transaction itself has written (on
     PostgreSQL those wait for commit); in a transaction that wrote none it changes nothing."""
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and in_transaction(session):
         await session.execute(RUN_DEFERRED_NOW)

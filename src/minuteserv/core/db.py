@@ -35,6 +35,8 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_SECONDS = 10
+POOL_RECYCLE_SECONDS = 300
+AUTOCOMMIT = "AUTOCOMMIT"
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -140,7 +142,10 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         engine = create_async_engine(url, **options)
         _tune_sqlite(engine)
         return engine
-    options.setdefault("pool_pre_ping", True)
+    # No pre-ping: on asyncpg it is a BEGIN and a ROLLBACK before every request. A connection
+    # the server dropped fails its request with a 503 instead, and SQLAlchemy then replaces
+    # every pooled connection; recycling keeps idle ones from going stale behind proxies.
+    options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     # A silent host would otherwise hold a request for asyncpg's default 60 s before the 503.
     options.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
     if "poolclass" not in options:
@@ -171,9 +176,35 @@ async def session_scope(
             raise
 
 
+def reading_sessionmaker(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """The sessionmaker for requests that only read (GET and HEAD). On PostgreSQL its sessions
+    send each statement on its own, without the BEGIN and COMMIT round trips: the isolation
+    is the same, since in a READ COMMITTED transaction every statement takes its own snapshot
+    anyway. SQLite's, and a sessionmaker bound to one connection (tests), serve as they are."""
+    bind = sessionmaker.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "postgresql":
+        return sessionmaker
+    return create_sessionmaker(bind.execution_options(isolation_level=AUTOCOMMIT))
+
+
+def in_transaction(session: AsyncSession) -> bool:
+    """False for a reading session, whose statements run one by one."""
+    return session.get_bind().get_execution_options().get("isolation_level") != AUTOCOMMIT
+
+
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's one transaction; it commits here, before the response is sent."""
-    async with session_scope(request.app.state.sessionmaker) as session:
+    """The request's one transaction, committed here before the response is sent; for a
+    request that only reads, a session without one."""
+    state = request.app.state
+    reading = request.method in READING_METHODS
+    async with session_scope(
+        state.reading_sessionmaker if reading else state.sessionmaker
+    ) as session:
         yield session
 
 

@@ -1,0 +1,74 @@
+"""Requests that only read run their statements one by one on PostgreSQL (no BEGIN and COMMIT
+round trips); everything else keeps its one transaction."""
+
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from minuteserv.app import create_app
+from minuteserv.core.db import create_engine, create_sessionmaker, in_transaction
+from minuteserv.core.db import reading_sessionmaker as reading
+from tests.conftest import TestDatabase, make_settings
+from tests.factories import create_service
+
+TRANSACTION_ID = sa.text("SELECT txid_current()")
+"""The same for every statement of one transaction, a new one for each statement that is a
+transaction of its own."""
+
+
+@pytest.mark.postgresql_only
+async def test_a_reading_session_runs_each_statement_as_its_own_transaction(
+    committing_database: TestDatabase,
+) -> None:
+    async with reading(committing_database.sessionmaker)() as session:
+        reading_ids = {await session.scalar(TRANSACTION_ID) for _ in range(3)}
+        assert not in_transaction(session)
+    async with committing_database.sessionmaker() as session:
+        writing_ids = {await session.scalar(TRANSACTION_ID) for _ in range(3)}
+        assert in_transaction(session)
+
+    assert len(reading_ids) == 3
+    assert len(writing_ids) == 1
+
+
+@pytest.mark.postgresql_only
+async def test_reads_and_writes_through_an_app_on_its_own_engine(
+    committing_database: TestDatabase, tmp_path: Path
+) -> None:
+    """The app as `serve` runs it: GETs on the reading sessionmaker see what was committed,
+    a POST still commits."""
+    app = create_app(
+        make_settings(committing_database.url, tmp_path),
+        sessionmaker=committing_database.sessionmaker,
+    )
+    async with committing_database.sessionmaker() as session:
+        await create_service(session, name="Gold Facial", category="Facial")
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://app") as client,
+    ):
+        catalog = await client.get("/api/v1/services/catalog")
+        contact = await client.post(
+            "/api/v1/contact",
+            json={"name": "Asha", "email": "asha@example.com", "message": "Hello"},
+        )
+        ready = await client.get("/readyz")
+
+    assert [s["name"] for s in catalog.json()["data"]["categories"]["Facial"]] == ["Gold Facial"]
+    assert (contact.status_code, ready.status_code) == (201, 200)
+    assert app.state.reading_sessionmaker is not app.state.sessionmaker
+
+
+async def test_sqlite_and_connection_bound_sessionmakers_read_as_they_are(
+    database: TestDatabase, tmp_path: Path
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'reading.db'}")
+    on_sqlite = create_sessionmaker(engine)
+    try:
+        assert reading(on_sqlite) is on_sqlite
+        assert reading(database.sessionmaker) is database.sessionmaker
+    finally:
+        await engine.dispose()
