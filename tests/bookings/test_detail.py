@@ -5,10 +5,20 @@ import uuid
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from minuteserv.bookings.models import PaymentMethod
 from minuteserv.core.config import Settings
 from minuteserv.partners.models import Partner
+from minuteserv.payments.models import Payment
 from tests.checkout.helpers import signed_in_customer
-from tests.factories import reload
+from tests.factories import (
+    ago,
+    bearer,
+    create_booking,
+    create_user,
+    customer_token,
+    reload,
+    save,
+)
 from tests.payments.helpers import book, pay_simulated, verify
 
 
@@ -103,3 +113,40 @@ async def test_unknown_booking_is_404_and_a_malformed_id_is_422(
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "BOOKING_NOT_FOUND"
     assert malformed.status_code == 422
+
+
+async def test_detail_shows_the_latest_of_several_payments(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    booking = await create_booking(
+        session, customer.user, customer.address, payment_method=PaymentMethod.ONLINE
+    )
+    for minutes_ago, order_id in ((30, "order_first"), (10, "order_latest"), (20, "order_middle")):
+        await save(
+            session,
+            Payment(
+                booking_id=booking.id,
+                razorpay_order_id=order_id,
+                amount=booking.grand_total,
+                created_at=ago(minutes=minutes_ago),
+            ),
+        )
+
+    response = await client.get(_detail_url(str(booking.id)), headers=customer.headers)
+
+    assert response.json()["data"]["payment"]["razorpay_order_id"] == "order_latest"
+
+
+async def test_a_token_whose_user_was_deleted_is_401_not_404(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    user = await create_user(session)
+    token = customer_token(settings, user)
+    await session.delete(user)
+    await session.commit()
+
+    response = await client.get(_detail_url(str(uuid.uuid4())), headers=bearer(token))
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "The token's user no longer exists."

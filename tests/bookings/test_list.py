@@ -9,7 +9,7 @@ from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.core import clock
 from minuteserv.core.config import Settings
 from tests.checkout.helpers import Customer, signed_in_customer
-from tests.factories import create_booking
+from tests.factories import bearer, create_booking, create_user, customer_token
 
 BOOKINGS = "/api/v1/bookings"
 
@@ -131,3 +131,31 @@ async def test_list_needs_a_token(client: httpx.AsyncClient) -> None:
     response = await client.get(BOOKINGS)
 
     assert response.status_code == 401
+
+
+async def test_a_page_past_the_last_still_counts_them_all(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    await _bookings(session, customer, "pending", "confirmed", "completed")
+
+    response = await client.get(BOOKINGS, params={"limit": 2, "page": 3}, headers=customer.headers)
+
+    assert response.json()["data"] == {
+        "bookings": [],
+        "pagination": {"page": 3, "limit": 2, "total": 3, "pages": 2},
+    }
+
+
+async def test_a_token_whose_user_was_deleted_is_401(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    user = await create_user(session)
+    token = customer_token(settings, user)
+    await session.delete(user)
+    await session.commit()
+
+    response = await client.get(BOOKINGS, headers=bearer(token))
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "The token's user no longer exists."

@@ -3,24 +3,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from minuteserv.auth.dependencies import CurrentUser
+from minuteserv.auth.dependencies import ClaimedUserId, CurrentUser, UserGone
 from minuteserv.bookings import service
 from minuteserv.bookings.models import BookingStatus
 from minuteserv.bookings.schemas import (
     BookingDetailOut,
-    BookingOut,
     BookingPage,
-    BookingSummary,
     CancelRequest,
     CancelResult,
-    PartnerPublic,
-    PaymentOut,
 )
 from minuteserv.core import clock
 from minuteserv.core.db import SessionDep
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.envelope import Envelope, error_responses
-from minuteserv.core.pagination import Pagination
 from minuteserv.payments.dependencies import GatewayDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -28,7 +23,7 @@ router = APIRouter(prefix="/bookings", tags=["bookings"])
 
 @router.get("", response_model=Envelope[BookingPage], responses=error_responses(401, 422))
 async def list_bookings(
-    user: CurrentUser,
+    user_id: ClaimedUserId,
     session: SessionDep,
     status: BookingStatus | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -36,16 +31,11 @@ async def list_bookings(
 ) -> Envelope[BookingPage]:
     """The caller's bookings, newest first."""
     found = await service.list_for_user(
-        session, user_id=user.id, status=status, page=page, limit=limit
+        session, user_id=user_id, status=status, page=page, limit=limit
     )
-    return Envelope(
-        data=BookingPage(
-            bookings=[BookingSummary.model_validate(booking) for booking in found.bookings],
-            pagination=Pagination(
-                page=found.page, limit=found.limit, total=found.total, pages=found.pages
-            ),
-        )
-    )
+    if found is None:
+        raise UserGone()
+    return Envelope(data=found)
 
 
 @router.get(
@@ -54,17 +44,13 @@ async def list_bookings(
     responses=error_responses(401, 404, 422),
 )
 async def get_booking(
-    booking_id: uuid.UUID, user: CurrentUser, session: SessionDep
+    booking_id: uuid.UUID, user_id: ClaimedUserId, session: SessionDep
 ) -> Envelope[BookingDetailOut]:
     """One of the caller's bookings with its partner's public fields and its payment."""
-    found = await service.detail(session, user_id=user.id, booking_id=booking_id)
-    return Envelope(
-        data=BookingDetailOut(
-            booking=BookingOut.model_validate(found.booking),
-            partner=PartnerPublic.model_validate(found.partner) if found.partner else None,
-            payment=PaymentOut.model_validate(found.payment) if found.payment else None,
-        )
-    )
+    found = await service.detail(session, user_id=user_id, booking_id=booking_id)
+    if found is None:
+        raise UserGone()
+    return Envelope(data=found)
 
 
 @router.post(

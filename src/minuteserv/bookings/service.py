@@ -1,48 +1,92 @@
 """A customer's bookings: list, read, cancel; and the cancellation every actor shares."""
 
 import logging
-import math
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings import history, policy
 from minuteserv.bookings.errors import BookingNotCancellable, BookingNotFound
 from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import ActorType, Booking, BookingStatus
+from minuteserv.bookings.schemas import (
+    BookingDetailOut,
+    BookingOut,
+    BookingPage,
+    BookingSummary,
+    PartnerPublic,
+    PaymentOut,
+)
 from minuteserv.core.config import Settings
+from minuteserv.core.db import Base
+from minuteserv.core.pagination import Pagination
 from minuteserv.integrations.payments import PaymentGateway
 from minuteserv.partners.models import Partner
 from minuteserv.payments import service as payments_service
 from minuteserv.payments.models import Payment
 from minuteserv.promos import service as promos_service
+from minuteserv.users.models import User
 
 logger = logging.getLogger("minuteserv.bookings")
 
 CANCELLABLE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    bookings: list[Booking]
-    page: int
-    limit: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.limit) if self.total else 0
+def _labelled(prefix: str, schema: type[BaseModel], entity: type[Base]) -> list[sa.Label[Any]]:
+    """The entity's columns that the schema shows, each named `prefix.field`."""
+    return [getattr(entity, field).label(f"{prefix}.{field}") for field in schema.model_fields]
 
 
-@dataclass(frozen=True, slots=True)
-class BookingDetail:
-    booking: Booking
-    partner: Partner | None
-    payment: Payment | None
+def _fields(row: sa.RowMapping, prefix: str, schema: type[BaseModel]) -> dict[str, Any] | None:
+    """What `_labelled` selected, or None where the outer join found no row."""
+    values = {field: row[f"{prefix}.{field}"] for field in schema.model_fields}
+    return values if values["id"] is not None else None
+
+
+async def _fetch(
+    session: AsyncSession, statement: sa.Select[Any], params: dict[str, Any]
+) -> Sequence[sa.RowMapping]:
+    """Plain rows through the session's connection: the ORM's result handling would cost
+    more CPU than the query itself."""
+    connection = await session.connection()
+    result: sa.CursorResult[Any] = await connection.execute(statement, params)
+    return result.mappings().all()
+
+
+def _page_of_bookings(*, by_status: bool) -> sa.Select[Any]:
+    """The user's row with their number of bookings, outer-joined to one page of them (none
+    past the last page); no row at all if the user no longer exists. Built once: building a
+    statement costs more CPU than running it."""
+    where = [Booking.user_id == sa.bindparam("user_id")]
+    if by_status:
+        where.append(Booking.status == sa.bindparam("status"))
+    total = sa.select(sa.func.count()).select_from(Booking).where(*where).scalar_subquery()
+    one_page = (
+        sa.select(*_labelled("booking", BookingSummary, Booking))
+        .where(*where)
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery()
+    )
+    created_at, booking_id = one_page.c["booking.created_at"], one_page.c["booking.id"]
+    return (
+        sa.select(total.label("total"), one_page)
+        .select_from(User)
+        .outerjoin(one_page, sa.true())
+        .where(User.id == sa.bindparam("user_id"))
+        .order_by(created_at.desc(), booking_id.desc())
+    )
+
+
+PAGE_OF_BOOKINGS = _page_of_bookings(by_status=False)
+PAGE_OF_BOOKINGS_IN_STATUS = _page_of_bookings(by_status=True)
 
 
 async def list_for_user(
@@ -52,20 +96,22 @@ async def list_for_user(
     status: BookingStatus | None,
     page: int,
     limit: int,
-) -> Page:
-    """The user's bookings, newest first, one page of them."""
-    where = [Booking.user_id == user_id]
-    if status is not None:
-        where.append(Booking.status == status)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Booking).where(*where))
-    rows = await session.scalars(
-        sa.select(Booking)
-        .where(*where)
-        .order_by(Booking.created_at.desc(), Booking.id.desc())
-        .limit(limit)
-        .offset((page - 1) * limit)
+) -> BookingPage | None:
+    """The user's bookings, newest first, one page of them; None if the user no longer exists."""
+    params = {"user_id": user_id, "limit": limit, "offset": (page - 1) * limit}
+    if status is None:
+        rows = await _fetch(session, PAGE_OF_BOOKINGS, params)
+    else:
+        rows = await _fetch(session, PAGE_OF_BOOKINGS_IN_STATUS, {**params, "status": status})
+    if not rows:
+        return None
+    bookings = (_fields(row, "booking", BookingSummary) for row in rows)
+    return BookingPage.model_validate(
+        {
+            "bookings": [booking for booking in bookings if booking is not None],
+            "pagination": Pagination.of(page=page, limit=limit, total=rows[0]["total"]),
+        }
     )
-    return Page(bookings=list(rows), page=page, limit=limit, total=total or 0)
 
 
 async def get_owned(
@@ -81,13 +127,52 @@ async def get_owned(
     return booking
 
 
+def _booking_detail() -> sa.Select[Any]:
+    """The user's row outer-joined to their booking, its partner and its latest payment; no row
+    at all if the user no longer exists. Built once, like `PAGE_OF_BOOKINGS`."""
+    latest_payment = (
+        payments_service.latest_first(Booking.id)
+        .with_only_columns(Payment.id)
+        .limit(1)
+        .correlate(Booking)
+        .scalar_subquery()
+    )
+    owned = (Booking.id == sa.bindparam("booking_id")) & (Booking.user_id == User.id)
+    return (
+        sa.select(
+            *_labelled("booking", BookingOut, Booking),
+            *_labelled("partner", PartnerPublic, Partner),
+            *_labelled("payment", PaymentOut, Payment),
+        )
+        .select_from(User)
+        .outerjoin(Booking, owned)
+        .outerjoin(Partner, Partner.id == Booking.partner_id)
+        .outerjoin(Payment, (Payment.booking_id == Booking.id) & (Payment.id == latest_payment))
+        .where(User.id == sa.bindparam("user_id"))
+    )
+
+
+BOOKING_DETAIL = _booking_detail()
+
+
 async def detail(
     session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID
-) -> BookingDetail:
-    booking = await get_owned(session, user_id=user_id, booking_id=booking_id)
-    partner = await session.get(Partner, booking.partner_id) if booking.partner_id else None
-    payment = await payments_service.latest_for_booking(session, booking.id)
-    return BookingDetail(booking=booking, partner=partner, payment=payment)
+) -> BookingDetailOut | None:
+    """One of the user's bookings with its partner and latest payment; None if the user no
+    longer exists."""
+    rows = await _fetch(session, BOOKING_DETAIL, {"user_id": user_id, "booking_id": booking_id})
+    if not rows:
+        return None
+    booking = _fields(rows[0], "booking", BookingOut)
+    if booking is None:
+        raise BookingNotFound()
+    return BookingDetailOut.model_validate(
+        {
+            "booking": booking,
+            "partner": _fields(rows[0], "partner", PartnerPublic),
+            "payment": _fields(rows[0], "payment", PaymentOut),
+        }
+    )
 
 
 async def cancel_for_customer(

@@ -71,13 +71,19 @@ def open_payment(session: AsyncSession, *, booking: Booking, order: GatewayOrder
     return payment
 
 
-async def latest_for_booking(session: AsyncSession, booking_id: uuid.UUID) -> Payment | None:
-    return await session.scalar(
+def latest_first(
+    booking_id: uuid.UUID | sa.ColumnExpressionArgument[uuid.UUID],
+) -> sa.Select[Payment]:
+    """The booking's payments, latest first: the latest is the one paid or being paid."""
+    return (
         sa.select(Payment)
         .where(Payment.booking_id == booking_id)
         .order_by(Payment.created_at.desc())
-        .limit(1)
     )
+
+
+async def latest_for_booking(session: AsyncSession, booking_id: uuid.UUID) -> Payment | None:
+    return await session.scalar(latest_first(booking_id).limit(1))
 
 
 async def lock_for_booking(session: AsyncSession, *, booking_id: uuid.UUID) -> None:
