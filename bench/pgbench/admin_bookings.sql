@@ -11,4 +11,4 @@ SELECT * FROM bookings
 WHERE bookings.status = (ARRAY['pending', 'confirmed', 'completed', 'cancelled'])[:status]
   AND bookings.booking_date >= :first_day::date + :day::int
   AND bookings.booking_date <= :first_day::date + :day::int + 6
-ORDER BY bookings.created_at DESC, bookings.id DESC LIMIT 20 OFFSET 0;
+ORDER BY coalesce(bookings.created_at, bookings.created_at) DESC, bookings.id DESC LIMIT 20 OFFSET 0;
