@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from operator import attrgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 LONGEST_VISIT = timedelta(days=1)
@@ -26,8 +27,9 @@ class SlotRules:
     travel_buffer: timedelta
 
 
-@dataclass(frozen=True, slots=True)
-class BusyRange:
+class BusyRange(NamedTuple):
+    """A partner's [start_at, end_at) (a tuple: the slot search makes a thousand a request)."""
+
     start_at: datetime
     end_at: datetime
 

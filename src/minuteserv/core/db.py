@@ -60,6 +60,11 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.driver == "asyncpg":
+            return None  # asyncpg already hands timestamptz back as aware UTC datetimes
+        return super().result_processor(dialect, coltype)
+
 
 class Money(sa.TypeDecorator[Decimal]):
     """Rupees as NUMERIC(10,2) on PostgreSQL; integer paise on SQLite, which has no decimals."""
