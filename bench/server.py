@@ -33,6 +33,7 @@ def server_environment(config: BenchConfig, jwt_secret: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "APP_ENV": "development",
         "DATABASE_URL": dsn(config).replace("postgresql://", "postgresql+asyncpg://", 1),
+        "DATABASE_POOL_SIZE": str(config.connections),  # one connection per wrk connection
         "JWT_SECRET": jwt_secret,
         "SEED_DEMO_DATA": "false",
         "EMBEDDED_WORKER": "false",

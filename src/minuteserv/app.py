@@ -88,7 +88,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = None
         if sessionmaker is None:
-            engine = create_engine(settings.database_url)
+            engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
             app.state.sessionmaker = create_sessionmaker(engine)
         app.state.reading_sessionmaker = reading_sessionmaker(app.state.sessionmaker)
         app.state.sms = create_sms_provider(settings)

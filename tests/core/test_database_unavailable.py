@@ -1,6 +1,8 @@
 """Every shape in which a database turns out unreachable is a 503 SERVICE_UNAVAILABLE, never a
 500: connection errors SQLAlchemy does not wrap, server codes of a restart, a full pool."""
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -88,3 +90,50 @@ async def test_bare_os_error_when_connecting_answers_503(
     response = await client_of_missing_socket.get("/api/v1/services/catalog")
 
     assert unavailable(response) == (503, "SERVICE_UNAVAILABLE", "2")
+
+
+@pytest.mark.postgresql_only
+async def test_connections_the_server_closed_are_replaced_without_failing_a_request(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    """What a PostgreSQL restart leaves in the pool: every connection closed by the server.
+    The next requests must not pay for it (the contract's 503 is for while it is down)."""
+    name = f"stale-{uuid.uuid4().hex[:8]}"
+    engine = create_engine(
+        postgresql_url, connect_args={"server_settings": {"application_name": name}}
+    )
+    app = create_app(
+        make_settings(postgresql_url, tmp_path), sessionmaker=create_sessionmaker(engine)
+    )
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
+            warm = await asyncio.gather(*(client.get("/readyz") for _ in range(3)))
+            await _terminate_backends(postgresql_url, name)
+            await asyncio.sleep(0.2)  # the event loop reads the closed sockets
+
+            after = [await client.get(path) for path in ("/readyz", "/api/v1/services/catalog")]
+    finally:
+        await engine.dispose()
+
+    assert [r.status_code for r in warm] == [200, 200, 200]
+    assert [r.status_code for r in after] == [200, 200]
+
+
+async def _terminate_backends(url: str, application_name: str) -> None:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            ended = await connection.scalar(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": application_name},
+            )
+    finally:
+        await engine.dispose()
+    assert ended, "the app held no connection to close"

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///./var/minuteserv.db"
+    database_pool_size: int = Field(20, ge=1, le=500)
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_ttl_seconds: int = Field(7 * 24 * 3600, gt=0)
     jwt_issuer: str = "minuteserv"

@@ -37,8 +37,7 @@ NAMING_CONVENTION = {
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_SECONDS = 10
 POOL_RECYCLE_SECONDS = 300
-POOL_SIZE = 30
-POOL_OVERFLOW = 10
+POOL_SIZE = 20
 AUTOCOMMIT = "AUTOCOMMIT"
 
 
@@ -144,26 +143,37 @@ def _socket_errors_as_unreachable(engine: AsyncEngine) -> None:
             raise DatabaseUnreachable(*error.args) from error
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """Lend no connection the server has closed (a restart closes them all): asyncpg knows
+    without asking, so this takes the place of a pre-ping, which on asyncpg is a BEGIN, a
+    `;` and a ROLLBACK before every request. The pool then connects afresh, and the request
+    does not fail."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise sa.exc.DisconnectionError("the server closed this connection")
+
+
+def create_engine(url: str, *, pool_size: int = POOL_SIZE, **options: Any) -> AsyncEngine:
     """An async engine for `url`, with the per-engine settings both databases need."""
     options.setdefault("json_deserializer", orjson.loads)  # JSON columns: bookings' services
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **options)
         _tune_sqlite(engine)
         return engine
-    # No pre-ping: on asyncpg it is a BEGIN and a ROLLBACK before every request. A connection
-    # the server dropped fails its request with a 503 instead, and SQLAlchemy then replaces
-    # every pooled connection; recycling keeps idle ones from going stale behind proxies.
+    # Recycling keeps idle connections from going stale behind a proxy's idle timeout.
     options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     # A silent host would otherwise hold a request for asyncpg's default 60 s before the 503.
     options.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
     if "poolclass" not in options:
-        # Kept open for a bench's or a busy evening's 32 concurrent requests: connections
-        # beyond the pool are closed as soon as they are returned, and reopened at a cost.
-        options.setdefault("pool_size", POOL_SIZE)
-        options.setdefault("max_overflow", POOL_OVERFLOW)
+        # Connections beyond the pool are closed as soon as they are returned, and reopened
+        # at a cost: the pool is sized for the concurrent requests (DATABASE_POOL_SIZE).
+        options.setdefault("pool_size", pool_size)
+        options.setdefault("max_overflow", pool_size // 2)
     engine = create_async_engine(url, **options)
     _socket_errors_as_unreachable(engine)
+    _replace_closed_connections(engine)
     return engine
 
 
