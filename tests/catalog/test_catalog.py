@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.catalog.models import Service
+from minuteserv.core.revisions import CacheRevision
 from tests import conftest
 from tests.factories import create_service
 
@@ -170,3 +171,25 @@ async def test_a_change_made_in_sql_shows_in_the_next_read(
     categories = response.json()["data"]["categories"]
     assert [(s["name"], s["product_cost"]) for s in categories["Facial"]] == [("Kept", 777.0)]
     assert [s["name"] for s in categories["Waxing"]] == ["Added"]
+
+
+async def test_a_counter_that_went_missing_and_came_back_never_revives_an_old_copy(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    service = await create_service(session, name="Kept", category="Facial")
+    await client.get(CATALOG)  # cached under the counter's value
+    counter = sa.select(CacheRevision.revision).where(CacheRevision.name == "catalog")
+    value = await session.scalar(counter)
+    await session.execute(sa.delete(CacheRevision))
+    await session.execute(
+        sa.update(Service).where(Service.id == service.id).values(product_cost=Decimal("555.00"))
+    )
+    await session.commit()
+    while_missing = await client.get(CATALOG)
+
+    session.add(CacheRevision(name="catalog", revision=value))  # a restore, say
+    await session.commit()
+    after = await client.get(CATALOG)
+
+    for response in (while_missing, after):
+        assert response.json()["data"]["categories"]["Facial"][0]["product_cost"] == 555

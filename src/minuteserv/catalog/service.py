@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from minuteserv.catalog.models import Service
@@ -59,7 +58,8 @@ class CatalogCache:
 
     async def response_body(self) -> bytes:
         revision = await self._revision.current()
-        if revision is None:
+        if revision is None:  # the counter is gone: no copy can be trusted, now or later
+            self._cached = None
             return await self._build()
         if self._cached is None or self._cached[0] != revision:
             async with self._rebuilding:  # one rebuild, however many requests found it stale
@@ -73,12 +73,3 @@ class CatalogCache:
         async with self._sessionmaker() as session:
             catalog = await active_catalog(session)
         return Envelope[Catalog](data=catalog).model_dump_json().encode()
-
-
-async def catalog_cache(request: Request) -> CatalogCache:
-    """The app's cache, made on first use (the sessionmaker only exists once the app runs)."""
-    state = request.app.state
-    if getattr(state, "catalog_cache", None) is None:
-        state.catalog_cache = CatalogCache(state.sessionmaker)
-    cache: CatalogCache = state.catalog_cache
-    return cache
