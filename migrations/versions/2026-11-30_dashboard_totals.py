@@ -14,7 +14,9 @@ day; an immediate trigger would lock that day's row from the booking's insert un
 commit and queue every other confirm of the day behind it, a deferred one only during the
 commit. TRUNCATE empties the totals too. SQLite serializes writers anyway: plain row triggers.
 A later migration that makes SQLite rebuild `bookings` (batch mode) drops these and must
-create them again.
+create them again. On PostgreSQL, a migration that writes to `bookings` and then alters or
+truncates it in the same transaction (migrations/env.py runs them all in one) is refused while
+these deferred trigger events are pending: run `SET CONSTRAINTS ALL IMMEDIATE` in between.
 """
 
 from collections.abc import Sequence

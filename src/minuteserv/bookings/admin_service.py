@@ -73,12 +73,13 @@ async def list_bookings(
 
 
 def _newest_first(filters: AdminBookingFilters) -> list[sa.UnaryExpression[Any]]:
-    """Newest first. With a booking-date range the rows are found through the date's index,
-    then sorted: following the created_at index instead, PostgreSQL would walk back through
-    every booking made after the range (it takes matches to be spread evenly over time), so
-    the sort key is one that index cannot give."""
+    """Newest first. Within a range of booking dates the rows are found through the date's
+    index, then sorted: following the created_at index instead, PostgreSQL would walk back
+    through every booking made after the range (it takes matches to be spread evenly over
+    time), so the sort key is one that index cannot give. An open-ended range matches most
+    bookings, and walking that index is then the better plan."""
     created_at: sa.ColumnElement[Any] = Booking.created_at.expression
-    if filters.date_from is not None or filters.date_to is not None:
+    if filters.date_from is not None and filters.date_to is not None:
         created_at = sa.func.coalesce(created_at, created_at)
     return [created_at.desc(), Booking.id.desc()]
 

@@ -71,12 +71,13 @@ def _covering(
 
 
 def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
-    """The business day's bounds in UTC: every visit of the day lies inside them, so every
-    booking that could clash with one overlaps them, and every booking starting that day
-    starts inside them."""
+    """UTC bounds holding the whole business day and every visit of it (the last one's travel
+    may run past midnight): every booking that could clash with a visit overlaps them, and
+    every booking starting that day starts inside them."""
     start = datetime.combine(day, time.min, tzinfo=rules.zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone)
+    last_visit_ends = datetime.combine(day, rules.day_end, tzinfo=rules.zone) + rules.travel_buffer
+    return start.astimezone(UTC), max(midnight, last_visit_ends).astimezone(UTC)
 
 
 def _live_in_window(start: datetime, end: datetime) -> list[sa.ColumnElement[bool]]:

@@ -106,9 +106,10 @@ def free_slots(
     found by bisection and marked in a difference array: the cost grows with the bookings,
     not with bookings times slots."""
     slots = upcoming_slots(rules, day, duration_minutes, now)
-    visits = [visit_range(rules, day, slot, duration_minutes) for slot in slots]
-    starts = [visit.start_at for visit in visits]
-    ends = [visit.end_at for visit in visits]
+    # By their instant: on a day the clocks change, local order and UTC order can differ.
+    visits = sorted((visit_range(rules, day, slot, duration_minutes), slot) for slot in slots)
+    starts = [visit.start_at for visit, _ in visits]
+    ends = [visit.end_at for visit, _ in visits]
     partners_free = [0] * (len(visits) + 1)
     for busy in partners_busy:
         for gap_start, gap_end in _gaps(busy):
@@ -117,7 +118,9 @@ def free_slots(
             if first < stop:
                 partners_free[first] += 1
                 partners_free[stop] -= 1
-    return [slot for slot, free in zip(slots, accumulate(partners_free), strict=False) if free]
+    counts = accumulate(partners_free)
+    free = {slot for (_, slot), count in zip(visits, counts, strict=False) if count}
+    return [slot for slot in slots if slot in free]
 
 
 def _gaps(busy: Iterable[BusyRange]) -> Iterator[tuple[datetime | None, datetime | None]]:

@@ -4,6 +4,7 @@ number of workers can run at once without doing a row twice."""
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -106,7 +107,7 @@ async def expire_unpaid_bookings(
                 .with_for_update(skip_locked=True)
             )
         ).all()
-        for booking in bookings:
+        for booking in sorted(bookings, key=attrgetter("booking_date")):
             await bookings_service.cancel(
                 session,
                 booking=booking,
@@ -117,6 +118,10 @@ async def expire_unpaid_bookings(
                 now=now,
                 refund=Decimal(0),
             )
+            # One by one in date order: the day totals' deferred triggers take their rows at
+            # commit in the order of the writes, the same order in every worker, so two
+            # workers' batches cannot deadlock on them.
+            await session.flush()
     return len(bookings)
 
 
