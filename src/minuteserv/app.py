@@ -111,6 +111,9 @@ def create_app(
         lifespan=lifespan,
         docs_url="/docs",
         openapi_url="/openapi.json",
+        # Metrics are ours (/metrics); FastAPI's OpenTelemetry hooks would look for
+        # providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker
