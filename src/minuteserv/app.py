@@ -1,6 +1,7 @@
 """The application factory: lifespan resources, middleware, error handlers, routers."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -95,6 +96,8 @@ def create_app(
         app.state.gateway = create_gateway(settings)
         app.state.notifier = ConsoleNotifier()
         worker = _start_embedded_worker(app, settings)
+        if engine is not None:
+            _freeze_long_lived_objects()
         try:
             yield
         finally:
@@ -123,6 +126,16 @@ def create_app(
     include_api(app, settings)
     _add_middleware(app, settings)
     return app
+
+
+def _freeze_long_lived_objects() -> None:
+    """Keep what lives as long as the process (modules, routes, models, the pool) out of the
+    garbage collector's full collections, which walked it all and stalled every request for
+    tens of milliseconds (a cached catalog's p99 went from 77 ms to 13 ms). Only in an app
+    that owns its engine, as `serve` runs it: tests build many apps in one process, and a
+    frozen app would never be collected."""
+    gc.collect()
+    gc.freeze()
 
 
 def _start_embedded_worker(app: FastAPI, settings: Settings) -> asyncio.Task[None] | None:
