@@ -132,6 +132,13 @@ def test_port_out_of_range_is_refused() -> None:
     assert config_error(port=70000).startswith("invalid configuration: PORT: ")
 
 
+@pytest.mark.parametrize("size", [0, 501])
+def test_pool_size_out_of_range_is_refused(size: int) -> None:
+    assert config_error(database_pool_size=size).startswith(
+        "invalid configuration: DATABASE_POOL_SIZE: "
+    )
+
+
 @pytest.mark.parametrize(
     "variable",
     [

@@ -80,7 +80,8 @@ def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), max(midnight, last_visit_ends).astimezone(UTC)
 
 
-def _live_in_window(start: datetime, end: datetime) -> list[sa.ColumnElement[bool]]:
+def live_overlapping(start: datetime, end: datetime) -> list[sa.ColumnElement[bool]]:
+    """Conditions for a live booking overlapping [start, end)."""
     return [
         Booking.status != BookingStatus.CANCELLED,
         Booking.start_at < end,
@@ -105,7 +106,9 @@ async def schedule_for(
             Booking.start_at,
             Booking.end_at,
         )
-        .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *_live_in_window(start, end)))
+        .outerjoin(
+            Booking, sa.and_(Booking.partner_id == Partner.id, *live_overlapping(start, end))
+        )
         .where(*_covering(session, categories))
         .order_by(Partner.id)
     )

@@ -14,9 +14,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.bookings.availability import Schedule, schedule_for
-from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, overlaps
+from minuteserv.bookings.availability import Schedule, live_overlapping, schedule_for
+from minuteserv.bookings.models import Booking
+from minuteserv.bookings.slots import BusyRange, SlotRules, overlaps
 from minuteserv.partners.assignment import Candidate, rank
 from minuteserv.partners.models import Partner
 
@@ -29,11 +29,7 @@ async def has_overlap(
     ignore_booking: uuid.UUID | None = None,
 ) -> bool:
     query = sa.select(Booking.id).where(
-        Booking.partner_id == partner_id,
-        Booking.status != BookingStatus.CANCELLED,
-        Booking.start_at < visit.end_at,
-        Booking.end_at > visit.start_at,
-        Booking.start_at > visit.start_at - LONGEST_VISIT,
+        Booking.partner_id == partner_id, *live_overlapping(visit.start_at, visit.end_at)
     )
     if ignore_booking is not None:
         query = query.where(Booking.id != ignore_booking)
