@@ -19,7 +19,12 @@ from minuteserv.checkout.router import router as checkout_router
 from minuteserv.contact.router import router as contact_router
 from minuteserv.core import handlers
 from minuteserv.core.config import GatewayName, Settings, load_settings
-from minuteserv.core.db import create_engine, create_sessionmaker, reading_sessionmaker
+from minuteserv.core.db import (
+    Reader,
+    create_engine,
+    create_sessionmaker,
+    reading_sessionmaker,
+)
 from minuteserv.core.deps import ClientIpDep, RateLimiterDep, SettingsDep
 from minuteserv.core.envelope import error_responses
 from minuteserv.core.middleware import (
@@ -94,6 +99,7 @@ def create_app(
             engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
             app.state.sessionmaker = create_sessionmaker(engine)
         app.state.reading_sessionmaker = reading_sessionmaker(app.state.sessionmaker)
+        app.state.reader = Reader(app.state.sessionmaker)
         app.state.sms = create_sms_provider(settings)
         app.state.gateway = create_gateway(settings)
         app.state.notifier = ConsoleNotifier()

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from minuteserv.app import create_app
-from minuteserv.core.db import create_engine, create_sessionmaker, in_transaction
+from minuteserv.core.db import Reader, create_engine, create_sessionmaker, in_transaction
 from minuteserv.core.db import reading_sessionmaker as reading
 from tests.conftest import TestDatabase, make_settings
 from tests.factories import create_service
@@ -31,6 +31,31 @@ async def test_a_reading_session_runs_each_statement_as_its_own_transaction(
 
     assert len(reading_ids) == 3
     assert len(writing_ids) == 1
+
+
+@pytest.mark.postgresql_only
+async def test_a_reader_runs_each_statement_as_its_own_transaction(
+    committing_database: TestDatabase,
+) -> None:
+    reader = Reader(committing_database.sessionmaker)
+    async with reader.connection() as connection:
+        on_one_connection = {await connection.scalar(TRANSACTION_ID) for _ in range(3)}
+    one_by_one = {(await reader.rows(TRANSACTION_ID))[0]["txid_current"] for _ in range(3)}
+
+    assert len(on_one_connection) == 3
+    assert len(one_by_one) == 3
+
+
+async def test_a_reader_on_a_connection_reads_inside_its_transaction(
+    database: TestDatabase,
+) -> None:
+    """Tests on PostgreSQL bind the app to one connection in a transaction they roll back:
+    the reader must see what was written in it."""
+    async with database.sessionmaker() as session:
+        await create_service(session, name="Gold Facial", category="Facial")
+    rows = await Reader(database.sessionmaker).rows(sa.text("SELECT name FROM services"))
+
+    assert [row["name"] for row in rows] == ["Gold Facial"]
 
 
 @pytest.mark.postgresql_only

@@ -13,7 +13,7 @@ from minuteserv.bookings.schemas import (
     CancelResult,
 )
 from minuteserv.core import clock
-from minuteserv.core.db import SessionDep
+from minuteserv.core.db import ReaderDep, SessionDep
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.envelope import Envelope, error_responses
 from minuteserv.payments.dependencies import GatewayDep
@@ -24,14 +24,14 @@ router = APIRouter(prefix="/bookings", tags=["bookings"])
 @router.get("", response_model=Envelope[BookingPage], responses=error_responses(401, 422))
 async def list_bookings(
     user_id: ClaimedUserId,
-    session: SessionDep,
+    reader: ReaderDep,
     status: BookingStatus | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Envelope[BookingPage]:
     """The caller's bookings, newest first."""
     found = await service.list_for_user(
-        session, user_id=user_id, status=status, page=page, limit=limit
+        reader, user_id=user_id, status=status, page=page, limit=limit
     )
     if found is None:
         raise UserGone()
@@ -44,10 +44,10 @@ async def list_bookings(
     responses=error_responses(401, 404, 422),
 )
 async def get_booking(
-    booking_id: uuid.UUID, user_id: ClaimedUserId, session: SessionDep
+    booking_id: uuid.UUID, user_id: ClaimedUserId, reader: ReaderDep
 ) -> Envelope[BookingDetailOut]:
     """One of the caller's bookings with its partner's public fields and its payment."""
-    found = await service.detail(session, user_id=user_id, booking_id=booking_id)
+    found = await service.detail(reader, user_id=user_id, booking_id=booking_id)
     if found is None:
         raise UserGone()
     return Envelope(data=found)

@@ -2,7 +2,6 @@
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,7 +23,7 @@ from minuteserv.bookings.schemas import (
     PaymentOut,
 )
 from minuteserv.core.config import Settings
-from minuteserv.core.db import Base
+from minuteserv.core.db import Base, Reader
 from minuteserv.core.pagination import Pagination
 from minuteserv.integrations.payments import PaymentGateway
 from minuteserv.partners.models import Partner
@@ -47,16 +46,6 @@ def _fields(row: sa.RowMapping, prefix: str, schema: type[BaseModel]) -> dict[st
     """What `_labelled` selected, or None where the outer join found no row."""
     values = {field: row[f"{prefix}.{field}"] for field in schema.model_fields}
     return values if values["id"] is not None else None
-
-
-async def _fetch(
-    session: AsyncSession, statement: sa.Select[Any], params: dict[str, Any]
-) -> Sequence[sa.RowMapping]:
-    """Plain rows through the session's connection: the ORM's result handling would cost
-    more CPU than the query itself."""
-    connection = await session.connection()
-    result: sa.CursorResult[Any] = await connection.execute(statement, params)
-    return result.mappings().all()
 
 
 def _page_of_bookings(*, by_status: bool) -> sa.Select[Any]:
@@ -90,7 +79,7 @@ PAGE_OF_BOOKINGS_IN_STATUS = _page_of_bookings(by_status=True)
 
 
 async def list_for_user(
-    session: AsyncSession,
+    reader: Reader,
     *,
     user_id: uuid.UUID,
     status: BookingStatus | None,
@@ -100,9 +89,9 @@ async def list_for_user(
     """The user's bookings, newest first, one page of them; None if the user no longer exists."""
     params = {"user_id": user_id, "limit": limit, "offset": (page - 1) * limit}
     if status is None:
-        rows = await _fetch(session, PAGE_OF_BOOKINGS, params)
+        rows = await reader.rows(PAGE_OF_BOOKINGS, params)
     else:
-        rows = await _fetch(session, PAGE_OF_BOOKINGS_IN_STATUS, {**params, "status": status})
+        rows = await reader.rows(PAGE_OF_BOOKINGS_IN_STATUS, {**params, "status": status})
     if not rows:
         return None
     bookings = (_fields(row, "booking", BookingSummary) for row in rows)
@@ -156,11 +145,11 @@ BOOKING_DETAIL = _booking_detail()
 
 
 async def detail(
-    session: AsyncSession, *, user_id: uuid.UUID, booking_id: uuid.UUID
+    reader: Reader, *, user_id: uuid.UUID, booking_id: uuid.UUID
 ) -> BookingDetailOut | None:
     """One of the user's bookings with its partner and latest payment; None if the user no
     longer exists."""
-    rows = await _fetch(session, BOOKING_DETAIL, {"user_id": user_id, "booking_id": booking_id})
+    rows = await reader.rows(BOOKING_DETAIL, {"user_id": user_id, "booking_id": booking_id})
     if not rows:
         return None
     booking = _fields(rows[0], "booking", BookingOut)
