@@ -21,7 +21,7 @@ from minuteserv.app import create_app
 from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from minuteserv.core import clock, migrations
-from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.core.db import Reader, create_engine, create_sessionmaker
 from minuteserv.users.models import User
 from tests.conftest import TestDatabase, make_settings
 from tests.factories import (
@@ -377,9 +377,8 @@ async def test_the_migration_counts_the_bookings_already_there(empty_database_ur
         async with create_sessionmaker(engine)() as session:
             bookings = await make_rows(session)
         await migrations.upgrade(engine)
-        async with create_sessionmaker(engine)() as session:
-            asked_at = clock.now()
-            dashboard = await overview(session, now=asked_at, zone=IST)
+        asked_at = clock.now()
+        dashboard = await overview(Reader(create_sessionmaker(engine)), now=asked_at, zone=IST)
     finally:
         await engine.dispose()
 

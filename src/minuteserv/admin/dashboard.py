@@ -3,16 +3,17 @@ per-day totals that triggers keep exact (bookings/totals.py), and indexes that h
 bookings and the few waiting for a partner."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.admin.schemas import Dashboard, DashboardStats, DayRevenue
+from minuteserv.admin.schemas import Dashboard
 from minuteserv.bookings import totals
 from minuteserv.bookings.models import UNASSIGNED_LIVE, Booking, BookingStatus, PaymentStatus
 from minuteserv.bookings.schemas import AdminBookingSummary
 from minuteserv.bookings.totals import BookingDayTotal as Totals
+from minuteserv.core.db import Reader
 from minuteserv.core.money import from_paise
 from minuteserv.partners.models import Partner
 
@@ -44,24 +45,39 @@ UNASSIGNED_UPCOMING = (
 ACTIVE_PARTNERS = (
     sa.select(sa.func.count()).select_from(Partner).where(Partner.is_active).scalar_subquery()
 )
-STATS = sa.select(
-    _sum(Totals.booking_count).label("total_bookings"),
-    *(count.label(name) for name, count in COUNT_BY_STATUS.items()),
-    _sum(Totals.grand_total_paise, EARNED).label("revenue_paise"),
-    UNASSIGNED_UPCOMING.label("unassigned_upcoming"),
-    ACTIVE_PARTNERS.label("active_partners"),
-).select_from(Totals)
-"""All-time counts and revenue from the totals, with the two counts the totals do not hold."""
+NOT_COUNTED = sa.cast(sa.null(), sa.BigInteger)
 
-DAYS = (
-    sa.select(
-        Totals.booking_date,
-        _sum(Totals.grand_total_paise, EARNED),
-        _sum(Totals.booking_count),
+
+def _totals(*, by_day: bool) -> sa.Select[*tuple[Any, ...]]:
+    """Counts and revenue from the totals: by date over the last REVENUE_DAYS days, or of all
+    time in a row without a date, which alone holds the two counts the totals do not."""
+    sums = [
+        _sum(Totals.booking_count).label("total_bookings"),
+        *(count.label(name) for name, count in COUNT_BY_STATUS.items()),
+        _sum(Totals.grand_total_paise, EARNED).label("revenue_paise"),
+    ]
+    if not by_day:
+        return sa.select(
+            sa.null().label("booking_date"),
+            *sums,
+            UNASSIGNED_UPCOMING.label("unassigned_upcoming"),
+            ACTIVE_PARTNERS.label("active_partners"),
+        ).select_from(Totals)
+    return (
+        sa.select(
+            Totals.booking_date,
+            *sums,
+            NOT_COUNTED.label("unassigned_upcoming"),
+            NOT_COUNTED.label("active_partners"),
+        )
+        .where(Totals.booking_date.between(sa.bindparam("first"), sa.bindparam("last")))
+        .group_by(Totals.booking_date)
     )
-    .where(Totals.booking_date.between(sa.bindparam("first"), sa.bindparam("last")))
-    .group_by(Totals.booking_date)
-)
+
+
+TOTALS = sa.union_all(_totals(by_day=True), _totals(by_day=False))
+"""One round trip for both; the daily rows come first, so their dates are read as dates."""
+
 NEWEST = (
     sa.select(*(getattr(Booking, field) for field in AdminBookingSummary.model_fields))
     .order_by(Booking.created_at.desc(), Booking.id.desc())
@@ -70,38 +86,39 @@ NEWEST = (
 """Only the columns the summary shows: rows, not whole bookings tracked by the session."""
 
 
-async def overview(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> Dashboard:
-    """Booking counts, revenue, partners, the newest bookings and a month of daily revenue."""
-    await totals.include_own_writes(session)
-    days = await _revenue_by_day(session, today=now.astimezone(zone).date())
-    today = days[-1]
-    return Dashboard(
-        stats=await _stats(session, today_bookings=today.bookings, now=now),
-        recent_bookings=await _recent(session),
-        revenue_by_day=days,
+async def overview(reader: Reader, *, now: datetime, zone: ZoneInfo) -> Dashboard:
+    """Booking counts, revenue, partners, the newest bookings and a month of daily revenue,
+    in two queries, validated as one document."""
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=REVENUE_DAYS - 1)
+    async with reader.connection() as connection:
+        await totals.include_own_writes(connection)
+        rows = await connection.execute(TOTALS, {"first": first, "last": today, "now": now})
+        by_day = {row.booking_date: row for row in rows}
+        newest = (await connection.execute(NEWEST)).mappings().all()
+    all_time = by_day.pop(None)._asdict()
+    days = [by_day.get(first + timedelta(days=offset)) for offset in range(REVENUE_DAYS)]
+    return Dashboard.model_validate(
+        {
+            "stats": {
+                **all_time,
+                "revenue": from_paise(all_time["revenue_paise"]),
+                "today_bookings": days[-1].total_bookings if days[-1] else 0,
+            },
+            "recent_bookings": newest,
+            "revenue_by_day": [
+                _day_revenue(first + timedelta(days=offset), day) for offset, day in enumerate(days)
+            ],
+        }
     )
 
 
-async def _stats(session: AsyncSession, *, today_bookings: int, now: datetime) -> DashboardStats:
-    counts = (await session.execute(STATS, {"now": now})).one()._asdict()
-    revenue = from_paise(counts.pop("revenue_paise"))
-    return DashboardStats(**counts, revenue=revenue, today_bookings=today_bookings)
-
-
-async def _recent(session: AsyncSession) -> list[AdminBookingSummary]:
-    newest = (await session.execute(NEWEST)).mappings()
-    return [AdminBookingSummary.model_validate(booking) for booking in newest]
-
-
-async def _revenue_by_day(session: AsyncSession, *, today: date) -> list[DayRevenue]:
-    """The last REVENUE_DAYS days up to today, oldest first, days without bookings at zero."""
-    first = today - timedelta(days=REVENUE_DAYS - 1)
-    rows = await session.execute(DAYS, {"first": first, "last": today})
-    found = {
-        day: DayRevenue(date=day, revenue=from_paise(paise), bookings=count)
-        for day, paise, count in rows
+def _day_revenue(day: date, totals_of_day: sa.Row[Any] | None) -> dict[str, Any]:
+    """A day of `revenue_by_day`; at zero without any booking."""
+    if totals_of_day is None:
+        return {"date": day, "revenue": from_paise(0), "bookings": 0}
+    return {
+        "date": day,
+        "revenue": from_paise(totals_of_day.revenue_paise),
+        "bookings": totals_of_day.total_bookings,
     }
-    days = (first + timedelta(days=offset) for offset in range(REVENUE_DAYS))
-    return [
-        found.get(day) or DayRevenue(date=day, revenue=from_paise(0), bookings=0) for day in days
-    ]

@@ -217,9 +217,12 @@ def reading_sessionmaker(
     return create_sessionmaker(reading_bind(bind))
 
 
-def in_transaction(session: AsyncSession) -> bool:
-    """False for a reading session, whose statements run one by one."""
-    return session.get_bind().get_execution_options().get("isolation_level") != AUTOCOMMIT
+def autocommits(connection: AsyncConnection) -> bool:
+    """Whether the connection runs each statement on its own (a `reading_bind`'s)."""
+    options = (
+        connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    )
+    return options.get("isolation_level") == AUTOCOMMIT
 
 
 class Reader:
