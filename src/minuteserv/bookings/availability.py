@@ -1,19 +1,18 @@
 """Which partners can take a visit, and which slots are free: the database side of slots.py."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, free_slots, today
+from minuteserv.bookings.slots import LONGEST_VISIT, SlotRules, Span, free_slots, today
 from minuteserv.core.config import Settings
-from minuteserv.core.db import json_array_contains
+from minuteserv.core.db import dialect_name, json_array_contains, seconds_aggregated
 from minuteserv.partners.models import Partner
 
 
@@ -29,45 +28,20 @@ def slot_rules(settings: Settings) -> SlotRules:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class EligiblePartner:
-    """What choosing a partner needs to know of one (the assignment score's inputs)."""
+class EligiblePartner(NamedTuple):
+    """What choosing a partner needs to know of one (the assignment score's inputs), and the
+    spans of their live bookings on the day, by start (a tuple: a request makes hundreds)."""
 
     id: uuid.UUID
     rating: float
     lat: float | None
     lng: float | None
+    busy: list[Span]
 
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """Eligible partners and their live bookings' busy ranges on one day."""
-
-    partners: list[EligiblePartner]
-    busy: dict[uuid.UUID, list[BusyRange]]
-
-    def busy_of_each(self) -> list[list[BusyRange]]:
-        return [self.busy_of(partner.id) for partner in self.partners]
-
-    def busy_of(self, partner_id: uuid.UUID) -> list[BusyRange]:
-        return self.busy.get(partner_id, [])
-
-    def load_on(self, partner_id: uuid.UUID, zone: ZoneInfo, day: date) -> int:
-        """How many live bookings the partner starts on `day` (business time)."""
-        return sum(
-            1 for busy in self.busy_of(partner_id) if busy.start_at.astimezone(zone).date() == day
-        )
-
-
-def _covering(
-    session: AsyncSession, categories: Collection[str]
-) -> list[sa.ColumnExpressionArgument[bool]]:
-    """Active, available partners whose categories cover every category of the cart."""
-    return [
-        Partner.is_active,
-        Partner.is_available,
-        *(json_array_contains(session, Partner.service_categories, c) for c in set(categories)),
-    ]
+    def load_on(self, day: Span) -> int:
+        """How many live bookings the partner starts within `day` (see `day_bounds`)."""
+        first, end = day
+        return sum(1 for start, _ in self.busy if first <= start < end)
 
 
 def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
@@ -80,46 +54,69 @@ def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), max(midnight, last_visit_ends).astimezone(UTC)
 
 
-def live_overlapping(start: datetime, end: datetime) -> list[sa.ColumnElement[bool]]:
-    """Conditions for a live booking overlapping [start, end)."""
+def live_overlapping(
+    start: datetime | sa.BindParameter[datetime],
+    end: datetime | sa.BindParameter[datetime],
+    earliest_start: datetime | sa.BindParameter[datetime],
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions for a live booking overlapping [start, end); `earliest_start`, at most
+    LONGEST_VISIT before `start`, lets the (partner_id, start_at) indexes bound their scan
+    from below too."""
     return [
         Booking.status != BookingStatus.CANCELLED,
         Booking.start_at < end,
         Booking.end_at > start,
-        # Lets the (partner_id, start_at) index bound the scan from below too.
-        Booking.start_at > start - LONGEST_VISIT,
+        Booking.start_at > earliest_start,
     ]
 
 
-async def schedule_for(
-    session: AsyncSession, rules: SlotRules, day: date, categories: Collection[str]
-) -> Schedule:
-    """The partners covering `categories` with their busy ranges on `day`, in one query."""
-    start, end = day_window(rules, day)
-    connection = await session.connection()  # plain rows: the ORM's result layer costs more
-    rows = await connection.execute(
+@lru_cache(maxsize=256)
+def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
+    """Active, available partners covering every category, a row each, with their live
+    bookings overlapping the window [start, end) aggregated into two lists of seconds. Built
+    once for each set of categories: building and hashing a statement this size costs more
+    CPU than running it."""
+    booked = Booking.start_at.is_not(None)  # not the id, which would send the scan to the table
+    window = live_overlapping(
+        sa.bindparam("start"), sa.bindparam("end"), sa.bindparam("earliest_start")
+    )
+    return (
         sa.select(
             Partner.id,
             Partner.rating,
             Partner.current_lat,
             Partner.current_lng,
-            Booking.start_at,
-            Booking.end_at,
+            seconds_aggregated(dialect, Booking.start_at, where=booked),
+            seconds_aggregated(dialect, Booking.end_at, where=booked),
         )
-        .outerjoin(
-            Booking, sa.and_(Booking.partner_id == Partner.id, *live_overlapping(start, end))
+        .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *window))
+        .where(
+            Partner.is_active,
+            Partner.is_available,
+            *(json_array_contains(dialect, Partner.service_categories, c) for c in categories),
         )
-        .where(*_covering(session, categories))
+        .group_by(Partner.id)
         .order_by(Partner.id)
     )
-    partners: dict[uuid.UUID, EligiblePartner] = {}
-    busy: dict[uuid.UUID, list[BusyRange]] = defaultdict(list)
-    for partner_id, rating, lat, lng, start_at, end_at in rows:
-        if partner_id not in partners:
-            partners[partner_id] = EligiblePartner(partner_id, rating, lat, lng)
-        if start_at is not None:
-            busy[partner_id].append(BusyRange(start_at, end_at))
-    return Schedule(list(partners.values()), busy)
+
+
+async def schedule_for(
+    session: AsyncSession, rules: SlotRules, day: date, categories: Collection[str]
+) -> list[EligiblePartner]:
+    """The partners covering `categories` with their busy spans on `day`, in one query that
+    returns a row a partner, not a row a booking."""
+    start, end = day_window(rules, day)
+    query = _schedule_query(dialect_name(session), frozenset(categories))
+    connection = await session.connection()  # plain rows: the ORM's result layer costs more
+    rows = await connection.execute(
+        query, {"start": start, "end": end, "earliest_start": start - LONGEST_VISIT}
+    )
+    return [
+        EligiblePartner(
+            partner_id, rating, lat, lng, sorted(zip(starts or (), ends or (), strict=True))
+        )
+        for partner_id, rating, lat, lng, starts, ends in rows
+    ]
 
 
 async def slots_on(
@@ -131,8 +128,8 @@ async def slots_on(
     categories: Collection[str],
     now: datetime,
 ) -> list[time]:
-    schedule = await schedule_for(session, rules, day, categories)
-    return free_slots(rules, day, duration_minutes, now, schedule.busy_of_each())
+    partners = await schedule_for(session, rules, day, categories)
+    return free_slots(rules, day, duration_minutes, now, (partner.busy for partner in partners))
 
 
 async def first_open_day(
@@ -147,10 +144,12 @@ async def first_open_day(
     first = today(rules, now)
     for offset in range(rules.max_days_ahead + 1):
         day = first + timedelta(days=offset)
-        schedule = await schedule_for(session, rules, day, categories)
-        if not schedule.partners:
+        partners = await schedule_for(session, rules, day, categories)
+        if not partners:
             break  # nobody covers the cart on any day
-        slots = free_slots(rules, day, duration_minutes, now, schedule.busy_of_each())
+        slots = free_slots(
+            rules, day, duration_minutes, now, (partner.busy for partner in partners)
+        )
         if slots:
             return day, slots
     return first, []

@@ -14,9 +14,16 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.bookings.availability import Schedule, live_overlapping, schedule_for
+from minuteserv.bookings.availability import EligiblePartner, live_overlapping, schedule_for
 from minuteserv.bookings.models import Booking
-from minuteserv.bookings.slots import BusyRange, SlotRules, overlaps
+from minuteserv.bookings.slots import (
+    LONGEST_VISIT,
+    BusyRange,
+    SlotRules,
+    day_bounds,
+    overlaps,
+    span_of,
+)
 from minuteserv.partners.assignment import Candidate, rank
 from minuteserv.partners.models import Partner
 
@@ -29,7 +36,8 @@ async def has_overlap(
     ignore_booking: uuid.UUID | None = None,
 ) -> bool:
     query = sa.select(Booking.id).where(
-        Booking.partner_id == partner_id, *live_overlapping(visit.start_at, visit.end_at)
+        Booking.partner_id == partner_id,
+        *live_overlapping(visit.start_at, visit.end_at, visit.start_at - LONGEST_VISIT),
     )
     if ignore_booking is not None:
         query = query.where(Booking.id != ignore_booking)
@@ -78,19 +86,20 @@ async def ranked_free_partners(
 ) -> list[uuid.UUID]:
     """Eligible partners free for `visit`, best first by the assignment score; the booking
     being reassigned, if any, neither makes its own partner busy nor adds to their load."""
-    schedule = await schedule_for(session, rules, day, categories)
+    partners = await schedule_for(session, rules, day, categories)
     if reassigning is not None:
-        schedule = _without(schedule, reassigning)
+        partners = [_without(partner, reassigning) for partner in partners]
+    visit_span, whole_day = span_of(visit), day_bounds(rules, day)
     candidates = [
         Candidate(
             partner_id=str(partner.id),
             rating=partner.rating,
-            day_load=schedule.load_on(partner.id, rules.zone, day),
+            day_load=partner.load_on(whole_day),
             lat=partner.lat,
             lng=partner.lng,
         )
-        for partner in schedule.partners
-        if not overlaps(visit, schedule.busy_of(partner.id))
+        for partner in partners
+        if not overlaps(visit_span, partner.busy)
     ]
     return [uuid.UUID(candidate.partner_id) for candidate in rank(candidates, lat=lat, lng=lng)]
 
@@ -129,13 +138,9 @@ async def reserve_best_partner(
     return None
 
 
-def _without(schedule: Schedule, booking: Booking) -> Schedule:
-    """The schedule as if `booking` did not hold its partner."""
-    if booking.partner_id is None:
-        return schedule
-    own = BusyRange(booking.start_at, booking.end_at)
-    busy = dict(schedule.busy)
-    busy[booking.partner_id] = [
-        taken for taken in schedule.busy_of(booking.partner_id) if taken != own
-    ]
-    return Schedule(schedule.partners, busy)
+def _without(partner: EligiblePartner, booking: Booking) -> EligiblePartner:
+    """The partner as if `booking` did not hold them."""
+    if booking.partner_id != partner.id:
+        return partner
+    own = span_of(BusyRange(booking.start_at, booking.end_at))
+    return partner._replace(busy=[taken for taken in partner.busy if taken != own])

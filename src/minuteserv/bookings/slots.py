@@ -1,11 +1,11 @@
 """Slot arithmetic in the business time zone: pure, `now` is an argument."""
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
-from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -28,10 +28,28 @@ class SlotRules:
 
 
 class BusyRange(NamedTuple):
-    """A partner's [start_at, end_at) (a tuple: the slot search makes a thousand a request)."""
+    """A partner's [start_at, end_at)."""
 
     start_at: datetime
     end_at: datetime
+
+
+Span = tuple[int, int]
+"""A busy range as [start, end) in whole seconds since the epoch, the form the slot search
+reads and compares them in: it goes through a thousand a request, and the database hands
+integers over, and Python compares them, far faster than datetimes. Nothing is lost, as
+visits start and end on whole minutes."""
+
+
+def span_of(busy: BusyRange) -> Span:
+    return math.floor(busy.start_at.timestamp()), math.floor(busy.end_at.timestamp())
+
+
+def day_bounds(rules: SlotRules, day: date) -> Span:
+    """The business day `day`, from midnight to midnight in the business time zone."""
+    start = datetime.combine(day, time.min, tzinfo=rules.zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone)
+    return span_of(BusyRange(start, end))
 
 
 def format_slot(slot: time) -> str:
@@ -87,10 +105,9 @@ def upcoming_slots(rules: SlotRules, day: date, duration_minutes: int, now: date
     ]
 
 
-def overlaps(candidate: BusyRange, taken: Iterable[BusyRange]) -> bool:
-    return any(
-        busy.start_at < candidate.end_at and candidate.start_at < busy.end_at for busy in taken
-    )
+def overlaps(candidate: Span, taken: Iterable[Span]) -> bool:
+    candidate_start, candidate_end = candidate
+    return any(start < candidate_end and candidate_start < end for start, end in taken)
 
 
 def free_slots(
@@ -98,36 +115,31 @@ def free_slots(
     day: date,
     duration_minutes: int,
     now: datetime,
-    partners_busy: Sequence[Sequence[BusyRange]],
+    partners_busy: Iterable[Iterable[Span]],
 ) -> list[time]:
     """Slots for which at least one of the eligible partners (their busy ranges given) is free.
 
-    Every gap in a partner's day holds a run of consecutive visits (all visits last as long),
-    found by bisection and marked in a difference array: the cost grows with the bookings,
-    not with bookings times slots."""
-    slots = upcoming_slots(rules, day, duration_minutes, now)
-    # By their instant: on a day the clocks change, local order and UTC order can differ.
-    visits = sorted((visit_range(rules, day, slot, duration_minutes), slot) for slot in slots)
-    starts = [visit.start_at for visit, _ in visits]
-    ends = [visit.end_at for visit, _ in visits]
-    partners_free = [0] * (len(visits) + 1)
-    for busy in partners_busy:
-        for gap_start, gap_end in _gaps(busy):
-            first = 0 if gap_start is None else bisect_left(starts, gap_start)
-            stop = len(visits) if gap_end is None else bisect_right(ends, gap_end)
-            if first < stop:
-                partners_free[first] += 1
-                partners_free[stop] -= 1
-    counts = accumulate(partners_free)
-    free = {slot for (_, slot), count in zip(visits, counts, strict=False) if count}
-    return [slot for slot in slots if slot in free]
+    A visit fits a partner when one of their gaps starts by the visit's start and ends after
+    its end. With every partner's gaps sorted by start, the furthest end among those starting
+    by an instant is a running maximum, so each slot is one bisection: the cost grows with
+    the bookings plus the slots, not with their product."""
+    gaps = sorted(gap for busy in partners_busy for gap in _gaps(busy))
+    gap_starts = [start for start, _ in gaps]
+    furthest_end = list(accumulate((end for _, end in gaps), max))
+    free = []
+    for slot in upcoming_slots(rules, day, duration_minutes, now):
+        start, end = span_of(visit_range(rules, day, slot, duration_minutes))
+        opened = bisect_right(gap_starts, start)
+        if opened and furthest_end[opened - 1] >= end:
+            free.append(slot)
+    return free
 
 
-def _gaps(busy: Iterable[BusyRange]) -> Iterator[tuple[datetime | None, datetime | None]]:
-    """The free stretches between a partner's busy ranges; None is an open end."""
-    free_from: datetime | None = None
-    for taken in sorted(busy, key=attrgetter("start_at")):
-        if free_from is None or free_from < taken.start_at:
-            yield free_from, taken.start_at
-        free_from = taken.end_at if free_from is None else max(free_from, taken.end_at)
-    yield free_from, None
+def _gaps(busy: Iterable[Span]) -> Iterator[tuple[float, float]]:
+    """The free stretches between a partner's busy ranges, open ends infinite."""
+    free_from = -math.inf
+    for start, end in sorted(busy):
+        if free_from < start:
+            yield free_from, start
+        free_from = max(free_from, end)
+    yield free_from, math.inf

@@ -16,7 +16,7 @@ from minuteserv.catalog.admin_schemas import (
 )
 from minuteserv.catalog.errors import ServiceNotFound
 from minuteserv.catalog.models import Service
-from minuteserv.core.db import json_array_contains
+from minuteserv.core.db import dialect_name, json_array_contains
 from minuteserv.core.pagination import PageRequest, count_rows
 
 
@@ -72,7 +72,9 @@ async def remove_service(session: AsyncSession, *, service_id: uuid.UUID) -> Ser
 
 async def is_booked(session: AsyncSession, service_id: uuid.UUID) -> bool:
     """Whether any booking, in any state, has a line of this service."""
-    line = json_array_contains(session, Booking.services, {"service_id": str(service_id)})
+    line = json_array_contains(
+        dialect_name(session), Booking.services, {"service_id": str(service_id)}
+    )
     return await session.scalar(sa.select(Booking.id).where(line).limit(1)) is not None
 
 

@@ -17,7 +17,7 @@ from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.slots import SlotRules
 from minuteserv.catalog.models import Service
-from minuteserv.core.db import json_array_contains
+from minuteserv.core.db import dialect_name, json_array_contains
 from minuteserv.core.pagination import PageRequest, count_rows
 from minuteserv.partners import reassignment
 from minuteserv.partners.errors import (
@@ -64,7 +64,9 @@ async def list_partners(
     if is_available is not None:
         where.append(Partner.is_available == is_available)
     if category is not None:
-        where.append(json_array_contains(session, Partner.service_categories, category))
+        where.append(
+            json_array_contains(dialect_name(session), Partner.service_categories, category)
+        )
     total = await count_rows(session, sa.select(Partner.id).where(*where))
     loads = _day_loads(now.astimezone(zone).date())
     rows = await session.execute(
