@@ -1,6 +1,7 @@
 """Guards: however many confirms race, a partner never holds two overlapping live bookings, a
 promo is never used past its limit, and one preview never makes two bookings."""
 
+import asyncio
 from decimal import Decimal
 
 import httpx
@@ -152,3 +153,58 @@ async def test_ten_online_double_taps_open_one_payment(
         str(payment.booking_id)
     }
     assert len(await read(committing_database, sa.select(Booking.id))) == 1
+
+
+LOCK_PARTNER = sa.text("SELECT id FROM partners WHERE id = :id FOR UPDATE")
+WAIT_SECONDS = 10
+
+
+async def test_a_confirm_passes_over_a_partner_another_transaction_holds(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    """Racing confirms rank partners alike: instead of queueing on the best one's lock, each
+    takes the next free partner nobody holds."""
+    best = await create_partner(committed_session, rating=5.0)
+    next_best = await create_partner(committed_session, rating=4.0)
+    facial = await create_service(committed_session)
+    [racer] = await customers(committed_session, racing_settings, 1)
+    preview_id = await prepared(racing_client, racer, str(facial.id))
+
+    async with committing_database.sessionmaker() as holder, holder.begin():
+        await holder.execute(LOCK_PARTNER, {"id": best.id})
+        answer = await asyncio.wait_for(
+            confirm(racing_client, racer, preview_id, day=tomorrow()), WAIT_SECONDS
+        )
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"]["booking"]["partner_id"] == str(next_best.id)
+
+
+async def test_a_confirm_waits_for_a_held_partner_when_nobody_else_is_free(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    """Skipping held partners never turns into a 409 while one of them may still be free:
+    the confirm waits for the holder, which here lets go without booking anything."""
+    only = await create_partner(committed_session)
+    facial = await create_service(committed_session)
+    [racer] = await customers(committed_session, racing_settings, 1)
+    preview_id = await prepared(racing_client, racer, str(facial.id))
+
+    async with committing_database.sessionmaker() as holder, holder.begin():
+        await holder.execute(LOCK_PARTNER, {"id": only.id})
+        confirming = asyncio.ensure_future(
+            confirm(racing_client, racer, preview_id, day=tomorrow())
+        )
+        await asyncio.sleep(0.5)
+        assert not confirming.done()
+        await holder.rollback()
+    answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"]["booking"]["partner_id"] == str(only.id)

@@ -5,11 +5,18 @@ serializes writers), then their bookings are checked again for overlap. A candid
 let go by rolling back to the savepoint taken before the lock, so no request holds a lock it does
 not need while it moves on to the next candidate. The exclusion constraint on bookings remains
 the last word.
+
+Racing confirms of one slot rank the partners alike, so they would all queue on the best one's
+lock and, one after another, find them taken. A first pass therefore skips partners another
+request holds (SKIP LOCKED) and takes the first free one of the rest; only when that finds
+nobody are the skipped ones waited for, one by one, so a 409 still means every eligible partner
+was seen taken.
 """
 
 import uuid
 from collections.abc import Collection
 from datetime import date
+from enum import Enum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +51,11 @@ async def has_overlap(
     return await session.scalar(query.limit(1)) is not None
 
 
+class Unavailable(Enum):
+    TAKEN = "taken"  # ineligible now, or busy at that time
+    HELD = "held"  # locked by another transaction, and skipped
+
+
 async def lock_if_free(
     session: AsyncSession,
     partner_id: uuid.UUID,
@@ -53,11 +65,26 @@ async def lock_if_free(
     ignore_booking: uuid.UUID | None = None,
 ) -> Partner | None:
     """Lock the partner and return it if it is still eligible and free for `visit`."""
+    found = await _lock_if_free(
+        session, partner_id, visit, categories=categories, ignore_booking=ignore_booking
+    )
+    return found if isinstance(found, Partner) else None
+
+
+async def _lock_if_free(
+    session: AsyncSession,
+    partner_id: uuid.UUID,
+    visit: BusyRange,
+    *,
+    categories: Collection[str],
+    ignore_booking: uuid.UUID | None,
+    skip_locked: bool = False,
+) -> Partner | Unavailable:
     savepoint = await session.begin_nested()
     partner = await session.scalar(
         sa.select(Partner)
         .where(Partner.id == partner_id)
-        .with_for_update()
+        .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
     if (
@@ -70,7 +97,7 @@ async def lock_if_free(
         await savepoint.commit()
         return partner
     await savepoint.rollback()
-    return None
+    return Unavailable.HELD if partner is None and skip_locked else Unavailable.TAKEN
 
 
 async def ranked_free_partners(
@@ -116,7 +143,7 @@ async def reserve_best_partner(
     reassigning: Booking | None = None,
 ) -> Partner | None:
     """Lock and return the best partner free for `visit`; None when nobody is."""
-    for partner_id in await ranked_free_partners(
+    ranked = await ranked_free_partners(
         session,
         rules,
         day=day,
@@ -125,16 +152,24 @@ async def reserve_best_partner(
         lat=lat,
         lng=lng,
         reassigning=reassigning,
-    ):
-        partner = await lock_if_free(
-            session,
-            partner_id,
-            visit,
-            categories=categories,
-            ignore_booking=reassigning.id if reassigning else None,
-        )
-        if partner is not None:
-            return partner
+    )
+    ignore_booking = reassigning.id if reassigning else None
+    for skip_locked in (True, False):
+        held = []
+        for partner_id in ranked:
+            found = await _lock_if_free(
+                session,
+                partner_id,
+                visit,
+                categories=categories,
+                ignore_booking=ignore_booking,
+                skip_locked=skip_locked,
+            )
+            if isinstance(found, Partner):
+                return found
+            if found is Unavailable.HELD:
+                held.append(partner_id)
+        ranked = held
     return None
 
 
