@@ -5,7 +5,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -123,9 +124,10 @@ def free_slots(
     its end. With every partner's gaps sorted by start, the furthest end among those starting
     by an instant is a running maximum, so each slot is one bisection: the cost grows with
     the bookings plus the slots, not with their product."""
-    gaps = sorted(gap for busy in partners_busy for gap in _gaps(busy))
-    gap_starts = [start for start, _ in gaps]
-    furthest_end = list(accumulate((end for _, end in gaps), max))
+    # By start alone: among gaps starting together the order does not matter.
+    gaps = sorted(chain.from_iterable(map(_gaps, partners_busy)), key=itemgetter(0))
+    gap_starts = list(map(itemgetter(0), gaps))
+    furthest_end = list(accumulate(map(itemgetter(1), gaps), max))
     free = []
     for slot in upcoming_slots(rules, day, duration_minutes, now):
         start, end = span_of(visit_range(rules, day, slot, duration_minutes))
@@ -136,10 +138,12 @@ def free_slots(
 
 
 def _gaps(busy: Iterable[Span]) -> Iterator[tuple[float, float]]:
-    """The free stretches between a partner's busy ranges, open ends infinite."""
+    """The stretches between a partner's busy ranges, open ends infinite: from the furthest
+    end so far to the next start. Where ranges touch or overlap a stretch is empty or inverted,
+    and no visit fits in it (kept: testing for them costs more than they do)."""
     free_from = -math.inf
     for start, end in sorted(busy):
-        if free_from < start:
-            yield free_from, start
-        free_from = max(free_from, end)
+        yield free_from, start
+        if end > free_from:
+            free_from = end
     yield free_from, math.inf
