@@ -1,7 +1,8 @@
 -- GET /admin/bookings?date_from&date_to&status: the staff member, the count, page one.
 \set day random(0, :seeded_days - 7)
 \set status random(1, 4)
-SELECT * FROM admin_users WHERE admin_users.id = bench.id('admin', 1);
+SELECT admin_users.id, admin_users.role FROM admin_users
+WHERE admin_users.id = bench.id('admin', 1) AND admin_users.is_active;
 SELECT count(*) AS count_1 FROM (
     SELECT * FROM bookings
     WHERE bookings.status = (ARRAY['pending', 'confirmed', 'completed', 'cancelled'])[:status]

@@ -1,6 +1,6 @@
 -- POST /checkout/prepare, a 3-service cart over two neighbouring categories with a promo code,
 -- slots for the busy day: the caller, the address, the services, the promo, the partners
--- covering the cart with their busy ranges on the day (one query), the preview.
+-- covering the cart, a row each with their busy ranges on the day as epoch seconds, the preview.
 \set user random(1, :users)
 \set c random(0, 7)
 \set m random(0, :per_category - 1)
@@ -17,7 +17,11 @@ WHERE services.id IN (bench.id('service', :c + 1 + 8 * :m),
   AND services.is_active;
 SELECT * FROM promo_codes WHERE promo_codes.code = 'BENCH' || lpad(:promo::text, 2, '0');
 SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
-       bookings.start_at, bookings.end_at FROM partners
+       array_agg(CAST(floor(date_part('epoch', bookings.start_at)) AS BIGINT))
+           FILTER (WHERE bookings.start_at IS NOT NULL),
+       array_agg(CAST(floor(date_part('epoch', bookings.end_at)) AS BIGINT))
+           FILTER (WHERE bookings.start_at IS NOT NULL)
+FROM partners
 LEFT OUTER JOIN bookings ON bookings.partner_id = partners.id
   AND bookings.status != 'cancelled'
   AND bookings.start_at < ((:busy_day::date + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')
@@ -25,7 +29,7 @@ LEFT OUTER JOIN bookings ON bookings.partner_id = partners.id
   AND bookings.start_at > (:busy_day::date::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '1 day'
 WHERE partners.is_active AND partners.is_available
   AND partners.service_categories @> (SELECT categories FROM bench.eligible WHERE c = :c)
-ORDER BY partners.id;
+GROUP BY partners.id ORDER BY partners.id;
 INSERT INTO checkout_previews (user_id, address_id, items, categories, duration_minutes,
     subtotal, discount, tax, grand_total, partner_payout, promo, promo_code_id, booking_date,
     expires_at, booking_id, id, created_at)
