@@ -201,3 +201,50 @@ async def test_no_partner_for_the_category_means_no_slots(
     )
 
     assert response.json()["data"]["available_slots"] == []
+
+
+async def test_a_booking_ending_a_fraction_of_a_second_late_still_blocks_the_next_slot(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """The slot search compares whole seconds: a booking's end is rounded up, never down."""
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    await create_booking(
+        session,
+        customer.user,
+        customer.address,
+        partner_id=partner.id,
+        booking_date=day,
+        start_at=at_ist(day, 10) - timedelta(microseconds=500_000),
+        end_at=at_ist(day, 11, 30) + timedelta(microseconds=500_000),
+    )
+
+    response = await prepare(client, customer, [str(facial.id)], booking_date=day.isoformat())
+
+    slots = response.json()["data"]["available_slots"]
+    assert "11:30 AM" not in slots and "08:30 AM" not in slots
+    assert "12:00 PM" in slots and "08:00 AM" in slots
+
+
+async def test_carts_of_different_categories_each_get_their_own_partners(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """One app, carts over different sets of categories: the slot search's statement, built
+    once for each set, must not serve one set's partners to another."""
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, category="Facial")
+    waxing = await create_service(session, category="Waxing")
+    await create_partner(session, service_categories=["Facial"])
+    day = tomorrow().isoformat()
+
+    answers = [
+        await prepare(client, customer, service_ids, booking_date=day)
+        for service_ids in ([str(facial.id)], [str(waxing.id)], [str(facial.id), str(waxing.id)])
+    ]
+
+    facial_slots, waxing_slots, both_slots = (
+        answer.json()["data"]["available_slots"] for answer in answers
+    )
+    assert facial_slots and waxing_slots == [] and both_slots == []

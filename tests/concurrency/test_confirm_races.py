@@ -208,3 +208,34 @@ async def test_a_confirm_waits_for_a_held_partner_when_nobody_else_is_free(
 
     assert answer.status_code == 201, answer.text
     assert answer.json()["data"]["booking"]["partner_id"] == str(only.id)
+
+
+async def test_a_confirm_that_waited_for_a_held_partner_who_got_booked_is_409(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    only = await create_partner(committed_session)
+    facial = await create_service(committed_session)
+    racer, holder_customer = await customers(committed_session, racing_settings, 2)
+    preview_id = await prepared(racing_client, racer, str(facial.id))
+    day = tomorrow()
+
+    async with committing_database.sessionmaker() as holder:
+        await holder.execute(LOCK_PARTNER, {"id": only.id})
+        confirming = asyncio.ensure_future(confirm(racing_client, racer, preview_id, day=day))
+        await asyncio.sleep(0.5)
+        assert not confirming.done()
+        await create_booking(  # commits, letting go of the lock
+            holder,
+            holder_customer.user,
+            holder_customer.address,
+            partner_id=only.id,
+            booking_date=day,
+            start_at=at_ist(day, 10),
+            end_at=at_ist(day, 11, 30),
+        )
+    answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
+
+    assert tally([answer]) == {(409, "SLOT_UNAVAILABLE"): 1}

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from minuteserv.app import create_app
 from minuteserv.core.db import Reader, autocommits, create_engine, create_sessionmaker
 from minuteserv.core.db import reading_sessionmaker as reading
+from tests.checkout.helpers import signed_in_customer
 from tests.conftest import TestDatabase, make_settings
-from tests.factories import create_service
+from tests.factories import admin_token, bearer, create_admin, create_booking, create_service
 
 TRANSACTION_ID = sa.text("SELECT txid_current()")
 """The same for every statement of one transaction, a new one for each statement that is a
@@ -85,6 +86,34 @@ async def test_reads_and_writes_through_an_app_on_its_own_engine(
     assert [s["name"] for s in catalog.json()["data"]["categories"]["Facial"]] == ["Gold Facial"]
     assert (contact.status_code, ready.status_code) == (201, 200)
     assert app.state.reading_sessionmaker is not app.state.sessionmaker
+
+
+@pytest.mark.postgresql_only
+async def test_the_readers_routes_through_an_app_on_its_own_engine(
+    committing_database: TestDatabase, tmp_path: Path
+) -> None:
+    """As `serve` runs them: bookings, a booking and the dashboard (with its staff check) each
+    on pooled connections of their own, which see what was committed."""
+    settings = make_settings(committing_database.url, tmp_path)
+    app = create_app(settings, sessionmaker=committing_database.sessionmaker)
+    async with committing_database.sessionmaker() as session:
+        customer = await signed_in_customer(session, settings)
+        booking = await create_booking(session, customer.user, customer.address)
+        staff = bearer(admin_token(settings, await create_admin(session)))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://app") as client,
+    ):
+        listed = await client.get("/api/v1/bookings", headers=customer.headers)
+        detail = await client.get(f"/api/v1/bookings/{booking.id}", headers=customer.headers)
+        dashboard = await client.get("/api/v1/admin/dashboard", headers=staff)
+
+    assert [found["id"] for found in listed.json()["data"]["bookings"]] == [str(booking.id)]
+    assert detail.json()["data"]["booking"]["id"] == str(booking.id)
+    overview = dashboard.json()["data"]
+    assert overview["stats"]["total_bookings"] == 1
+    assert [found["id"] for found in overview["recent_bookings"]] == [str(booking.id)]
 
 
 async def test_sqlite_and_connection_bound_sessionmakers_read_as_they_are(

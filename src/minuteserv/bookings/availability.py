@@ -63,7 +63,10 @@ def live_overlapping(
     LONGEST_VISIT before `start`, lets the (partner_id, start_at) indexes bound their scan
     from below too."""
     return [
-        Booking.status != BookingStatus.CANCELLED,
+        # Written into the SQL, not bound: a generic plan could not match a bound value to
+        # the partial indexes' `status <> 'cancelled'`.
+        Booking.status
+        != sa.literal(BookingStatus.CANCELLED, Booking.status.type, literal_execute=True),
         Booking.start_at < end,
         Booking.end_at > start,
         Booking.start_at > earliest_start,
@@ -87,7 +90,7 @@ def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
             Partner.current_lat,
             Partner.current_lng,
             seconds_aggregated(dialect, Booking.start_at, where=booked),
-            seconds_aggregated(dialect, Booking.end_at, where=booked),
+            seconds_aggregated(dialect, Booking.end_at, where=booked, round_up=True),
         )
         .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *window))
         .where(

@@ -38,12 +38,12 @@ class BusyRange(NamedTuple):
 Span = tuple[int, int]
 """A busy range as [start, end) in whole seconds since the epoch, the form the slot search
 reads and compares them in: it goes through a thousand a request, and the database hands
-integers over, and Python compares them, far faster than datetimes. Nothing is lost, as
-visits start and end on whole minutes."""
+integers over, and Python compares them, far faster than datetimes. Visits start and end on
+whole minutes; any other range is widened to whole seconds, never narrowed."""
 
 
 def span_of(busy: BusyRange) -> Span:
-    return math.floor(busy.start_at.timestamp()), math.floor(busy.end_at.timestamp())
+    return math.floor(busy.start_at.timestamp()), math.ceil(busy.end_at.timestamp())
 
 
 def day_bounds(rules: SlotRules, day: date) -> Span:

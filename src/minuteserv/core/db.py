@@ -320,15 +320,20 @@ def seconds_aggregated(
     instant: sa.ColumnExpressionArgument[datetime],
     *,
     where: sa.ColumnElement[bool],
+    round_up: bool = False,
 ) -> sa.ColumnElement[Any]:
     """The group's `instant`s, of the rows where `where` holds, as a list of whole seconds
-    since the epoch (None or an empty list without any): `array_agg` on PostgreSQL,
-    `json_group_array` on SQLite, which keeps these columns as UTC text. Two of these in one
-    query list their rows in the same order."""
+    since the epoch, rounded down or up (None or an empty list without any): `array_agg` on
+    PostgreSQL, `json_group_array` on SQLite, which keeps these columns as UTC text ending in
+    microseconds. Two of these in one query list their rows in the same order."""
+    seconds: sa.ColumnElement[int]
     if dialect == "postgresql":
         # date_part's double precision, not extract's numeric: a tenth less of the query's CPU
-        seconds = sa.cast(sa.func.floor(sa.func.date_part("epoch", instant)), sa.BigInteger)
+        epoch = sa.func.date_part("epoch", instant)
+        seconds = sa.cast(sa.func.ceil(epoch) if round_up else sa.func.floor(epoch), sa.BigInteger)
         # NullType: asyncpg's list as it comes, without ARRAY's pass over every element.
         return sa.type_coerce(sa.func.array_agg(seconds).filter(where), sa.types.NullType())
     seconds = sa.cast(sa.func.strftime("%s", instant), sa.Integer)
+    if round_up:  # a fraction of a second after `.000000` adds one
+        seconds = seconds + sa.cast(sa.func.substr(instant, 21) > "000000", sa.Integer)
     return sa.type_coerce(sa.func.json_group_array(seconds).filter(where), sa.JSON)
