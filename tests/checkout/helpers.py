@@ -1,5 +1,6 @@
 """What checkout tests share: a bookable day, a signed-in customer with an address, a cart."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -9,9 +10,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.addresses.models import UserAddress
+from minuteserv.bookings.models import Booking
 from minuteserv.core.config import Settings
 from minuteserv.users.models import User
-from tests.factories import bearer, create_address, create_user, customer_token
+from tests.factories import bearer, create_address, create_booking, create_user, customer_token
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -29,6 +31,25 @@ class Customer:
     user: User
     address: UserAddress
     headers: dict[str, str]
+
+
+async def book_partner(
+    session: AsyncSession,
+    customer: Customer,
+    partner_id: uuid.UUID,
+    start_at: datetime,
+    end_at: datetime,
+) -> Booking:
+    """A live booking holding the partner over [start_at, end_at), on start_at's IST day."""
+    return await create_booking(
+        session,
+        customer.user,
+        customer.address,
+        partner_id=partner_id,
+        booking_date=start_at.astimezone(IST).date(),
+        start_at=start_at,
+        end_at=end_at,
+    )
 
 
 async def signed_in_customer(

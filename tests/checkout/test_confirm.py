@@ -11,8 +11,16 @@ from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
-from tests.checkout.helpers import Customer, at_ist, confirm, prepare, signed_in_customer, tomorrow
-from tests.factories import create_booking, create_partner, create_promo, create_service, reload
+from tests.checkout.helpers import (
+    Customer,
+    at_ist,
+    book_partner,
+    confirm,
+    prepare,
+    signed_in_customer,
+    tomorrow,
+)
+from tests.factories import create_partner, create_promo, create_service, reload
 
 
 async def _prepared(
@@ -110,15 +118,7 @@ async def test_taken_slot_is_409_and_books_nothing(
     partner = await create_partner(session)
     customer, preview_id = await _prepared(client, session, settings)
     day = tomorrow()
-    await create_booking(
-        session,
-        customer.user,
-        customer.address,
-        partner_id=partner.id,
-        booking_date=day,
-        start_at=at_ist(day, 10, 30),
-        end_at=at_ist(day, 12),
-    )
+    await book_partner(session, customer, partner.id, at_ist(day, 10, 30), at_ist(day, 12))
 
     response = await confirm(client, customer, preview_id, day=day, slot="10:00 AM")
 

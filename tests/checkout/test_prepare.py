@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core import clock
 from minuteserv.core.config import Settings
-from tests.checkout.helpers import at_ist, prepare, signed_in_customer, tomorrow
-from tests.factories import create_booking, create_partner, create_promo, create_service, reload
+from tests.checkout.helpers import at_ist, book_partner, prepare, signed_in_customer, tomorrow
+from tests.factories import create_partner, create_promo, create_service, reload
 
 PREPARE = "/api/v1/checkout/prepare"
 
@@ -169,15 +169,7 @@ async def test_slots_leave_out_times_when_the_only_partner_is_busy(
     facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
     day = tomorrow()
-    await create_booking(
-        session,
-        customer.user,
-        customer.address,
-        partner_id=partner.id,
-        booking_date=day,
-        start_at=at_ist(day, 10),
-        end_at=at_ist(day, 11, 30),
-    )
+    await book_partner(session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30))
 
     response = await prepare(client, customer, [str(facial.id)], booking_date=day.isoformat())
 
@@ -211,14 +203,13 @@ async def test_a_booking_ending_a_fraction_of_a_second_late_still_blocks_the_nex
     facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
     day = tomorrow()
-    await create_booking(
+    half_a_second = timedelta(microseconds=500_000)
+    await book_partner(
         session,
-        customer.user,
-        customer.address,
-        partner_id=partner.id,
-        booking_date=day,
-        start_at=at_ist(day, 10) - timedelta(microseconds=500_000),
-        end_at=at_ist(day, 11, 30) + timedelta(microseconds=500_000),
+        customer,
+        partner.id,
+        at_ist(day, 10) - half_a_second,
+        at_ist(day, 11, 30) + half_a_second,
     )
 
     response = await prepare(client, customer, [str(facial.id)], booking_date=day.isoformat())

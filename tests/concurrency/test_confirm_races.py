@@ -2,6 +2,8 @@
 promo is never used past its limit, and one preview never makes two bookings."""
 
 import asyncio
+import uuid
+from collections.abc import Awaitable
 from decimal import Decimal
 
 import httpx
@@ -15,7 +17,7 @@ from minuteserv.core.config import Settings
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests import conftest
-from tests.checkout.helpers import at_ist, confirm, tomorrow
+from tests.checkout.helpers import at_ist, book_partner, confirm, tomorrow
 from tests.concurrency.helpers import customers, prepared, race, read, tally
 from tests.factories import create_booking, create_partner, create_promo, create_service
 
@@ -159,6 +161,17 @@ LOCK_PARTNER = sa.text("SELECT id FROM partners WHERE id = :id FOR UPDATE")
 WAIT_SECONDS = 10
 
 
+async def confirm_behind_lock(
+    holder: AsyncSession, partner_id: uuid.UUID, confirming: Awaitable[httpx.Response]
+) -> asyncio.Future[httpx.Response]:
+    """Lock the partner in the holder's transaction, start the confirm, and see it wait."""
+    await holder.execute(LOCK_PARTNER, {"id": partner_id})
+    waiting = asyncio.ensure_future(confirming)
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    return waiting
+
+
 async def test_a_confirm_passes_over_a_partner_another_transaction_holds(
     racing_client: httpx.AsyncClient,
     committed_session: AsyncSession,
@@ -197,12 +210,8 @@ async def test_a_confirm_waits_for_a_held_partner_when_nobody_else_is_free(
     preview_id = await prepared(racing_client, racer, str(facial.id))
 
     async with committing_database.sessionmaker() as holder, holder.begin():
-        await holder.execute(LOCK_PARTNER, {"id": only.id})
-        confirming = asyncio.ensure_future(
-            confirm(racing_client, racer, preview_id, day=tomorrow())
-        )
-        await asyncio.sleep(0.5)
-        assert not confirming.done()
+        confirm_request = confirm(racing_client, racer, preview_id, day=tomorrow())
+        confirming = await confirm_behind_lock(holder, only.id, confirm_request)
         await holder.rollback()
     answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
 
@@ -223,19 +232,10 @@ async def test_a_confirm_that_waited_for_a_held_partner_who_got_booked_is_409(
     day = tomorrow()
 
     async with committing_database.sessionmaker() as holder:
-        await holder.execute(LOCK_PARTNER, {"id": only.id})
-        confirming = asyncio.ensure_future(confirm(racing_client, racer, preview_id, day=day))
-        await asyncio.sleep(0.5)
-        assert not confirming.done()
-        await create_booking(  # commits, letting go of the lock
-            holder,
-            holder_customer.user,
-            holder_customer.address,
-            partner_id=only.id,
-            booking_date=day,
-            start_at=at_ist(day, 10),
-            end_at=at_ist(day, 11, 30),
-        )
+        confirm_request = confirm(racing_client, racer, preview_id, day=day)
+        confirming = await confirm_behind_lock(holder, only.id, confirm_request)
+        # Commits, letting go of the lock.
+        await book_partner(holder, holder_customer, only.id, at_ist(day, 10), at_ist(day, 11, 30))
     answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
 
     assert tally([answer]) == {(409, "SLOT_UNAVAILABLE"): 1}
