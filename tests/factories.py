@@ -55,6 +55,15 @@ def customer_token(
     )
 
 
+async def deleted_users_token(session: AsyncSession, settings: Settings) -> str:
+    """A live customer token whose user has since been deleted."""
+    user = await create_user(session)
+    token = customer_token(settings, user)
+    await session.delete(user)
+    await session.commit()
+    return token
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -14,8 +14,7 @@ from tests.factories import (
     ago,
     bearer,
     create_booking,
-    create_user,
-    customer_token,
+    deleted_users_token,
     reload,
     save,
 )
@@ -141,10 +140,7 @@ async def test_detail_shows_the_latest_of_several_payments(
 async def test_a_token_whose_user_was_deleted_is_401_not_404(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    user = await create_user(session)
-    token = customer_token(settings, user)
-    await session.delete(user)
-    await session.commit()
+    token = await deleted_users_token(session, settings)
 
     response = await client.get(_detail_url(str(uuid.uuid4())), headers=bearer(token))
 

@@ -9,7 +9,7 @@ from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.core import clock
 from minuteserv.core.config import Settings
 from tests.checkout.helpers import Customer, signed_in_customer
-from tests.factories import bearer, create_booking, create_user, customer_token
+from tests.factories import bearer, create_booking, deleted_users_token
 
 BOOKINGS = "/api/v1/bookings"
 
@@ -150,10 +150,7 @@ async def test_a_page_past_the_last_still_counts_them_all(
 async def test_a_token_whose_user_was_deleted_is_401(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    user = await create_user(session)
-    token = customer_token(settings, user)
-    await session.delete(user)
-    await session.commit()
+    token = await deleted_users_token(session, settings)
 
     response = await client.get(BOOKINGS, headers=bearer(token))
 
