@@ -12,7 +12,7 @@ an unreachable PostgreSQL fails the run instead of skipping its half.
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from minuteserv.app import create_app
+from minuteserv.bookings.schedules import ScheduleRevision
 from minuteserv.core import migrations
 from minuteserv.core.config import Settings, load_settings
 from minuteserv.core.db import create_engine, create_sessionmaker
@@ -44,12 +46,14 @@ EMPTY_DATA_TABLES = sa.text(
         ", ".join(
             table.name
             for table in Base.metadata.sorted_tables
-            if table.name != CacheRevision.__tablename__  # the counters outlive the rows
+            # the counters outlive the rows: they only ever grow
+            if table.name not in (CacheRevision.__tablename__, ScheduleRevision.__tablename__)
         )
     )
 )
 """Every row of PostgreSQL's tables but the cache revision counters (the truncation of
-`services` bumps the catalog's, so no process keeps serving a copy of the emptied catalog)."""
+`services` bumps the catalog's, and that of `bookings` the schedules', so no process keeps
+serving a copy of what was emptied)."""
 
 
 @dataclass
@@ -159,6 +163,9 @@ async def postgresql_database(
 ) -> AsyncIterator[TestDatabase]:
     async with postgresql_engine.connect() as connection:
         transaction = await connection.begin()
+        # The app's commits are savepoint releases here: run the triggers deferred to commit
+        # at once, as those commits would have run them.
+        await connection.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
         sessionmaker = create_sessionmaker(connection, join_transaction_mode="create_savepoint")
         yield TestDatabase("postgresql", postgresql_url, sessionmaker)
         await transaction.rollback()
@@ -234,3 +241,31 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+async def other_process(
+    settings: Settings, database: TestDatabase
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A second app on the same database, with catalog and schedule caches of its own (as
+    another `minuteserv serve` process has; tests/system runs two real ones)."""
+    other = create_app(settings, sessionmaker=database.sessionmaker)
+    async with other.router.lifespan_context(other):
+        transport = httpx.ASGITransport(app=other)
+        async with httpx.AsyncClient(transport=transport, base_url="http://other") as client:
+            yield client
+
+
+@pytest.fixture
+def selects(database: TestDatabase) -> Iterator[list[str]]:
+    """The SELECT statements the app sends while the test runs."""
+    engine = database.sessionmaker.kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)

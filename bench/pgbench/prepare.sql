@@ -1,35 +1,31 @@
 -- POST /checkout/prepare, a 3-service cart over two neighbouring categories with a promo code,
--- slots for the busy day: the caller, the address, the services, the promo, the partners
--- covering the cart, a row each with their busy ranges on the day as epoch seconds, the preview.
+-- slots for the busy day: the caller, the address, the services, the promo, the counters the
+-- day's schedule depends on (the partners and their busy ranges come from the process's copy,
+-- which nothing changes while prepare alone runs), the preview.
 \set user random(1, :users)
 \set c random(0, 7)
 \set m random(0, :per_category - 1)
 \set promo random(1, :promos)
 BEGIN;
 SELECT * FROM users WHERE users.id = bench.id('user', :user);
-SELECT * FROM user_addresses
+SELECT user_addresses.id FROM user_addresses
 WHERE user_addresses.id = bench.id('address', :user)
   AND user_addresses.user_id = bench.id('user', :user) AND user_addresses.deleted_at IS NULL;
-SELECT * FROM services
+SELECT services.id, services.name, services.category, services.tier, services.product_cost,
+       services.duration_minutes FROM services
 WHERE services.id IN (bench.id('service', :c + 1 + 8 * :m),
                       bench.id('service', :c + 1 + 8 * ((:m + 1) % :per_category)),
                       bench.id('service', (:c + 1) % 8 + 1 + 8 * :m))
   AND services.is_active;
-SELECT * FROM promo_codes WHERE promo_codes.code = 'BENCH' || lpad(:promo::text, 2, '0');
-SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
-       array_agg(CAST(floor(date_part('epoch', bookings.start_at)) AS BIGINT))
-           FILTER (WHERE bookings.start_at IS NOT NULL),
-       array_agg(CAST(floor(date_part('epoch', bookings.end_at)) AS BIGINT))
-           FILTER (WHERE bookings.start_at IS NOT NULL)
-FROM partners
-LEFT OUTER JOIN bookings ON bookings.partner_id = partners.id
-  AND bookings.status != 'cancelled'
-  AND bookings.start_at < ((:busy_day::date + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')
-  AND bookings.end_at > (:busy_day::date::timestamp AT TIME ZONE 'Asia/Kolkata')
-  AND bookings.start_at > (:busy_day::date::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '1 day'
-WHERE partners.is_active AND partners.is_available
-  AND partners.service_categories @> (SELECT categories FROM bench.eligible WHERE c = :c)
-GROUP BY partners.id ORDER BY partners.id;
+SELECT promo_codes.id, promo_codes.code, promo_codes.discount_type, promo_codes.discount_value,
+       promo_codes.min_order_amount, promo_codes.usage_limit, promo_codes.used_count,
+       promo_codes.valid_from, promo_codes.valid_until, promo_codes.is_active
+FROM promo_codes WHERE promo_codes.code = 'BENCH' || lpad(:promo::text, 2, '0');
+SELECT coalesce(sum(schedule_revisions.revision), 0)
+       + (SELECT cache_revisions.revision FROM cache_revisions
+          WHERE cache_revisions.name = 'schedules')
+FROM schedule_revisions
+WHERE schedule_revisions.day BETWEEN :busy_day::date - 1 AND :busy_day::date;
 INSERT INTO checkout_previews (user_id, address_id, items, categories, duration_minutes,
     subtotal, discount, tax, grand_total, partner_payout, promo, promo_code_id, booking_date,
     expires_at, booking_id, id, created_at)

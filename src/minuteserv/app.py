@@ -13,7 +13,9 @@ from minuteserv import health
 from minuteserv.addresses.router import router as addresses_router
 from minuteserv.admin import router as admin
 from minuteserv.auth.router import router as auth_router
+from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.router import router as bookings_router
+from minuteserv.bookings.schedules import ScheduleCache
 from minuteserv.catalog.router import router as catalog_router
 from minuteserv.checkout.router import router as checkout_router
 from minuteserv.contact.router import router as contact_router
@@ -129,6 +131,7 @@ def create_app(
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker
     app.state.rate_limiter = RateLimiter(create_storage(settings.redis_url))
+    app.state.schedules = ScheduleCache(slot_rules(settings))
     handlers.install(app)
     app.include_router(health.router)
     include_api(app, settings)

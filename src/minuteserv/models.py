@@ -3,6 +3,7 @@
 from minuteserv.addresses.models import UserAddress
 from minuteserv.auth.models import AdminUser, OtpVerification
 from minuteserv.bookings.models import Booking, BookingEvent
+from minuteserv.bookings.schedules import ScheduleRevision
 from minuteserv.bookings.totals import BookingDayTotal
 from minuteserv.catalog.models import Service
 from minuteserv.checkout.models import CheckoutPreview
@@ -27,6 +28,7 @@ __all__ = [
     "Partner",
     "Payment",
     "PromoCode",
+    "ScheduleRevision",
     "Service",
     "User",
     "UserAddress",

@@ -1,5 +1,4 @@
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -8,11 +7,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.app import create_app
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.catalog.models import Service
-from minuteserv.core.config import Settings
-from tests import conftest
 from tests.factories import create_address, create_booking, create_service, create_user, reload
 
 SERVICES = "/api/v1/admin/services"
@@ -371,19 +367,6 @@ async def test_a_deactivated_service_leaves_the_public_catalog(
 
 
 # --- the public catalog's cache, across app processes ---------------------------------------
-
-
-@pytest.fixture
-async def other_process(
-    settings: Settings, database: conftest.TestDatabase
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A second app on the same database, with a catalog cache of its own (as another
-    `minuteserv serve` process has; tests/system runs two real ones)."""
-    other = create_app(settings, sessionmaker=database.sessionmaker)
-    async with other.router.lifespan_context(other):
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url="http://other") as client:
-            yield client
 
 
 async def test_a_price_change_shows_in_the_next_catalog_read_of_every_process(

@@ -10,6 +10,7 @@ import pytest
 from minuteserv.bookings.availability import day_window
 from minuteserv.bookings.slots import (
     BusyRange,
+    FreeTime,
     SlotRules,
     Span,
     free_slots,
@@ -84,9 +85,9 @@ def test_free_slots_agree_with_the_definition_on_random_days(seed: int) -> None:
     duration = draw.choice([30, 45, 60, 105, 240])
     partners_busy = [random_day(draw) for _ in range(draw.randrange(0, 6))]
 
-    assert free_slots(RULES, DAY, duration, NOW, as_spans(partners_busy)) == offered_by_definition(
-        duration, partners_busy
-    )
+    assert free_slots(
+        RULES, DAY, duration, NOW, FreeTime(as_spans(partners_busy))
+    ) == offered_by_definition(duration, partners_busy)
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -96,7 +97,9 @@ def test_free_slots_agree_with_the_definition_when_the_clocks_change(seed: int) 
     opens = datetime.combine(DST_DAY, time(0), tzinfo=SPRING_FORWARD.zone)
     partners_busy = [random_day(draw, opens) for _ in range(draw.randrange(0, 4))]
 
-    offered = free_slots(SPRING_FORWARD, DST_DAY, duration, DST_NOW, as_spans(partners_busy))
+    offered = free_slots(
+        SPRING_FORWARD, DST_DAY, duration, DST_NOW, FreeTime(as_spans(partners_busy))
+    )
 
     assert offered == offered_by_definition(duration, partners_busy, SPRING_FORWARD, DST_DAY)
 
@@ -105,7 +108,7 @@ def test_a_visit_may_start_when_a_booking_ends_and_end_when_the_next_starts() ->
     # 60 minutes of service and 30 of travel: 10:00 to 11:30 fits exactly between the two.
     partner = [busy(0, 120), busy(210, 60)]
 
-    offered = free_slots(RULES, DAY, 60, NOW, as_spans([partner]))
+    offered = free_slots(RULES, DAY, 60, NOW, FreeTime(as_spans([partner])))
 
     assert time(10) in offered
     assert time(9, 30) not in offered
@@ -115,8 +118,8 @@ def test_a_visit_may_start_when_a_booking_ends_and_end_when_the_next_starts() ->
 def test_no_partner_means_no_slot_and_a_free_partner_means_every_slot() -> None:
     every_slot = upcoming_slots(RULES, DAY, 60, NOW)
 
-    assert free_slots(RULES, DAY, 60, NOW, []) == []
-    assert free_slots(RULES, DAY, 60, NOW, as_spans([[busy(0, 720)], []])) == every_slot
+    assert free_slots(RULES, DAY, 60, NOW, FreeTime([])) == []
+    assert free_slots(RULES, DAY, 60, NOW, FreeTime(as_spans([[busy(0, 720)], []]))) == every_slot
 
 
 def test_the_day_window_holds_a_last_visit_whose_travel_runs_past_midnight() -> None:

@@ -1,16 +1,11 @@
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.catalog.models import Service
 from minuteserv.core.revisions import CacheRevision
-from tests import conftest
 from tests.factories import create_service
 
 CATALOG = "/api/v1/services/catalog"
@@ -114,21 +109,6 @@ async def test_catalog_leaves_out_inactive_services_and_their_empty_categories(
     response = await client.get(CATALOG)
 
     assert names_by_category(response) == {"Facial": ["Active"]}
-
-
-@pytest.fixture
-def selects(database: conftest.TestDatabase) -> Iterator[list[str]]:
-    """The SELECT statements the app sends while the test runs."""
-    engine = database.sessionmaker.kw["bind"].sync_engine
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_catalog_reads_services_once_then_only_their_revision(

@@ -60,6 +60,18 @@ async def get_owned(
     return address
 
 
+async def require_owned(
+    session: AsyncSession, *, user_id: uuid.UUID, address_id: uuid.UUID | str
+) -> None:
+    """`get_owned`'s check alone, as one plain statement (every prepare makes it)."""
+    connection = await session.connection()
+    found = await connection.scalar(
+        sa.select(UserAddress.id).where(UserAddress.id == _parse_id(address_id), _live(user_id))
+    )
+    if found is None:
+        raise AddressNotFound()
+
+
 async def _lock_owner(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
 

@@ -32,7 +32,11 @@ from minuteserv.bookings.models import (
     BookingStatus,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import lock_if_free, reserve_best_partner
+from minuteserv.bookings.reservation import (
+    lock_if_free,
+    ranked_free_partners,
+    reserve_first_free,
+)
 from minuteserv.bookings.schemas import (
     AdminBookingDetailOut,
     AdminBookingFilters,
@@ -269,7 +273,7 @@ async def _best_partner(
     settings: Settings,
 ) -> Partner:
     address = await session.get_one(UserAddress, booking.address_id)
-    partner = await reserve_best_partner(
+    ranked = await ranked_free_partners(
         session,
         slot_rules(settings),
         day=booking.booking_date,
@@ -278,6 +282,9 @@ async def _best_partner(
         lat=address.lat,
         lng=address.lng,
         reassigning=booking,
+    )
+    partner = await reserve_first_free(
+        session, ranked, visit, categories=categories, ignore_booking=booking.id
     )
     if partner is None:
         raise NoPartnerAvailable()

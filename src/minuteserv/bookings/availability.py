@@ -7,12 +7,12 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.slots import LONGEST_VISIT, SlotRules, Span, free_slots, today
+from minuteserv.bookings.slots import LONGEST_VISIT, SlotRules, Span
 from minuteserv.core.config import Settings
-from minuteserv.core.db import dialect_name, json_array_contains, seconds_aggregated
+from minuteserv.core.db import json_array_contains, seconds_aggregated
 from minuteserv.partners.models import Partner
 
 
@@ -103,14 +103,13 @@ def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
     )
 
 
-async def schedule_for(
-    session: AsyncSession, rules: SlotRules, day: date, categories: Collection[str]
+async def read_schedule(
+    connection: AsyncConnection, rules: SlotRules, day: date, categories: Collection[str]
 ) -> list[EligiblePartner]:
     """The partners covering `categories` with their busy spans on `day`, in one query that
     returns a row a partner, not a row a booking."""
     start, end = day_window(rules, day)
-    query = _schedule_query(dialect_name(session), frozenset(categories))
-    connection = await session.connection()  # plain rows: the ORM's result layer costs more
+    query = _schedule_query(connection.dialect.name, frozenset(categories))
     rows = await connection.execute(
         query, {"start": start, "end": end, "earliest_start": start - LONGEST_VISIT}
     )
@@ -122,37 +121,9 @@ async def schedule_for(
     ]
 
 
-async def slots_on(
-    session: AsyncSession,
-    rules: SlotRules,
-    *,
-    day: date,
-    duration_minutes: int,
-    categories: Collection[str],
-    now: datetime,
-) -> list[time]:
-    partners = await schedule_for(session, rules, day, categories)
-    return free_slots(rules, day, duration_minutes, now, (partner.busy for partner in partners))
-
-
-async def first_open_day(
-    session: AsyncSession,
-    rules: SlotRules,
-    *,
-    duration_minutes: int,
-    categories: Collection[str],
-    now: datetime,
-) -> tuple[date, list[time]]:
-    """The first day, from today, that has any free slot (today with none if no day has)."""
-    first = today(rules, now)
-    for offset in range(rules.max_days_ahead + 1):
-        day = first + timedelta(days=offset)
-        partners = await schedule_for(session, rules, day, categories)
-        if not partners:
-            break  # nobody covers the cart on any day
-        slots = free_slots(
-            rules, day, duration_minutes, now, (partner.busy for partner in partners)
-        )
-        if slots:
-            return day, slots
-    return first, []
+async def schedule_for(
+    session: AsyncSession, rules: SlotRules, day: date, categories: Collection[str]
+) -> list[EligiblePartner]:
+    """`read_schedule` in the session's transaction, its own writes included."""
+    # plain rows from the connection: the ORM's result layer costs more
+    return await read_schedule(await session.connection(), rules, day, categories)

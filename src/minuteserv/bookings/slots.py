@@ -111,30 +111,38 @@ def overlaps(candidate: Span, taken: Iterable[Span]) -> bool:
     return any(start < candidate_end and candidate_start < end for start, end in taken)
 
 
-def free_slots(
-    rules: SlotRules,
-    day: date,
-    duration_minutes: int,
-    now: datetime,
-    partners_busy: Iterable[Iterable[Span]],
-) -> list[time]:
-    """Slots for which at least one of the eligible partners (their busy ranges given) is free.
+class FreeTime:
+    """Every eligible partner's free stretches on a day, indexed to answer whether a visit fits
+    one of them.
 
     A visit fits a partner when one of their gaps starts by the visit's start and ends after
     its end. With every partner's gaps sorted by start, the furthest end among those starting
-    by an instant is a running maximum, so each slot is one bisection: the cost grows with
-    the bookings plus the slots, not with their product."""
-    # By start alone: among gaps starting together the order does not matter.
-    gaps = sorted(chain.from_iterable(map(_gaps, partners_busy)), key=itemgetter(0))
-    gap_starts = list(map(itemgetter(0), gaps))
-    furthest_end = list(accumulate(map(itemgetter(1), gaps), max))
-    free = []
-    for slot in upcoming_slots(rules, day, duration_minutes, now):
-        start, end = span_of(visit_range(rules, day, slot, duration_minutes))
-        opened = bisect_right(gap_starts, start)
-        if opened and furthest_end[opened - 1] >= end:
-            free.append(slot)
-    return free
+    by an instant is a running maximum, so each visit is one bisection: building costs the
+    bookings, asking costs a logarithm of them."""
+
+    __slots__ = ("_furthest_end", "_gap_starts")
+
+    def __init__(self, partners_busy: Iterable[Iterable[Span]]) -> None:
+        # By start alone: among gaps starting together the order does not matter.
+        gaps = sorted(chain.from_iterable(map(_gaps, partners_busy)), key=itemgetter(0))
+        self._gap_starts = list(map(itemgetter(0), gaps))
+        self._furthest_end = list(accumulate(map(itemgetter(1), gaps), max))
+
+    def fits(self, visit: Span) -> bool:
+        start, end = visit
+        opened = bisect_right(self._gap_starts, start)
+        return opened > 0 and self._furthest_end[opened - 1] >= end
+
+
+def free_slots(
+    rules: SlotRules, day: date, duration_minutes: int, now: datetime, free_time: FreeTime
+) -> list[time]:
+    """The day's upcoming slots whose visit fits at least one eligible partner."""
+    return [
+        slot
+        for slot in upcoming_slots(rules, day, duration_minutes, now)
+        if free_time.fits(span_of(visit_range(rules, day, slot, duration_minutes)))
+    ]
 
 
 def _gaps(busy: Iterable[Span]) -> Iterator[tuple[float, float]]:

@@ -3,6 +3,7 @@
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,15 +12,22 @@ from minuteserv.catalog.models import Service
 from minuteserv.checkout.errors import UnknownServices
 from minuteserv.checkout.pricing import CartLine
 
+CATALOG_LINES = sa.select(
+    Service.id,
+    Service.name,
+    Service.category,
+    Service.tier,
+    Service.product_cost,
+    Service.duration_minutes,
+).where(Service.id.in_(sa.bindparam("ids", expanding=True)), Service.is_active)
+
 
 async def priced_lines(session: AsyncSession, quantities: Counter[uuid.UUID]) -> list[CartLine]:
-    """Catalog lines at today's prices, in the order asked; unknown or inactive ids are a 422."""
-    services = {
-        service.id: service
-        for service in await session.scalars(
-            sa.select(Service).where(Service.id.in_(quantities), Service.is_active)
-        )
-    }
+    """Catalog lines at today's prices, in the order asked; unknown or inactive ids are a 422.
+    Plain columns: every prepare reads them."""
+    connection = await session.connection()
+    rows = await connection.execute(CATALOG_LINES, {"ids": list(quantities)})
+    services = {row.id: row for row in rows}
     missing = [str(service_id) for service_id in quantities if service_id not in services]
     if missing:
         raise UnknownServices(
@@ -28,7 +36,7 @@ async def priced_lines(session: AsyncSession, quantities: Counter[uuid.UUID]) ->
     return [_line(services[service_id], quantity) for service_id, quantity in quantities.items()]
 
 
-def _line(service: Service, quantity: int) -> CartLine:
+def _line(service: sa.Row[*tuple[Any, ...]], quantity: int) -> CartLine:
     return CartLine(
         service_id=str(service.id),
         name=service.name,

@@ -3,6 +3,7 @@ from collections import Counter
 from fastapi import APIRouter, Response, status
 
 from minuteserv.auth.dependencies import CurrentUser
+from minuteserv.bookings.dependencies import SchedulesDep
 from minuteserv.bookings.schemas import BookingSummary
 from minuteserv.checkout import service
 from minuteserv.checkout.schemas import (
@@ -29,7 +30,11 @@ router = APIRouter(prefix="/checkout", tags=["checkout"])
     "/prepare", response_model=Envelope[PrepareResult], responses=error_responses(401, 404, 422)
 )
 async def prepare(
-    body: PrepareRequest, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    body: PrepareRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    schedules: SchedulesDep,
+    settings: SettingsDep,
 ) -> Envelope[PrepareResult]:
     """Price a cart from the catalog, judge the promo code, and list the free slots."""
     quantities = Counter(body.service_ids or [])
@@ -42,7 +47,12 @@ async def prepare(
         booking_date=body.booking_date,
     )
     prepared = await service.prepare(
-        session, user=user, request=request, settings=settings, now=clock.now()
+        session,
+        user=user,
+        request=request,
+        schedules=schedules,
+        settings=settings,
+        now=clock.now(),
     )
     preview = prepared.preview
     return Envelope(
@@ -71,6 +81,7 @@ async def confirm(
     session: SessionDep,
     settings: SettingsDep,
     gateway: GatewayDep,
+    schedules: SchedulesDep,
     response: Response,
 ) -> Envelope[ConfirmResult]:
     """Book the preview in the chosen slot; online payment answers with the Razorpay order.
@@ -86,7 +97,13 @@ async def confirm(
         customer_email=body.customer_email,
     )
     confirmed = await service.confirm(
-        session, user=user, choice=choice, gateway=gateway, settings=settings, now=clock.now()
+        session,
+        user=user,
+        choice=choice,
+        gateway=gateway,
+        schedules=schedules,
+        settings=settings,
+        now=clock.now(),
     )
     if not confirmed.created:
         response.status_code = status.HTTP_200_OK

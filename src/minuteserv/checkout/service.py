@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.addresses import service as addresses_service
+from minuteserv.addresses.models import UserAddress
 from minuteserv.bookings import history
-from minuteserv.bookings.availability import first_open_day, slot_rules, slots_on
+from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.models import (
     ActorType,
     AssignmentStatus,
@@ -23,7 +24,8 @@ from minuteserv.bookings.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import reserve_best_partner
+from minuteserv.bookings.reservation import rank_free, reserve_first_free
+from minuteserv.bookings.schedules import ScheduleCache
 from minuteserv.bookings.slots import BusyRange, upcoming_slots, visit_range
 from minuteserv.checkout import cart
 from minuteserv.checkout.errors import (
@@ -44,12 +46,14 @@ from minuteserv.checkout.pricing import (
 )
 from minuteserv.core.config import Settings
 from minuteserv.integrations.payments import PaymentGateway
+from minuteserv.partners.models import Partner
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
 from minuteserv.users.models import User
 
 BOOKING_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
 MIN_ONLINE_AMOUNT = Decimal("1.00")  # Razorpay refuses orders under 100 paise
+PREVIEW_COLUMNS = tuple(column.key for column in CheckoutPreview.__table__.columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +90,16 @@ class Confirmed:
 
 
 async def prepare(
-    session: AsyncSession, *, user: User, request: CartRequest, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    user: User,
+    request: CartRequest,
+    schedules: ScheduleCache,
+    settings: Settings,
+    now: datetime,
 ) -> Prepared:
     """Price the cart from the catalog, judge the promo, store the preview, list free slots."""
-    await addresses_service.get_owned(session, user_id=user.id, address_id=request.address_id)
+    await addresses_service.require_owned(session, user_id=user.id, address_id=request.address_id)
     lines = await cart.priced_lines(session, request.quantities)
     amount = subtotal(lines)
     verdict, promo_id = await _judge_promo(session, request.promo_code, amount=amount, now=now)
@@ -99,8 +109,10 @@ async def prepare(
         tax_rate=settings.tax_rate,
         partner_share=settings.partner_share,
     )
-    day, slots = await _slots(session, settings, request.booking_date, lines, now)
+    day, slots = await _slots(session, schedules, request.booking_date, lines, now)
     preview = CheckoutPreview(
+        id=uuid.uuid4(),
+        created_at=now,
         user_id=user.id,
         address_id=request.address_id,
         items=[_line_json(line) for line in lines],
@@ -116,9 +128,18 @@ async def prepare(
         booking_date=day,
         expires_at=now + timedelta(seconds=settings.preview_ttl_seconds),
     )
-    session.add(preview)
-    await session.flush()
+    await _store(session, preview)
     return Prepared(preview=preview, booking_date=day, slots=slots)
+
+
+async def _store(session: AsyncSession, preview: CheckoutPreview) -> None:
+    """Insert the preview as a plain statement: the session's unit of work cost prepare more
+    CPU than the insert itself. The instance stays out of the session, a record of the row."""
+    connection = await session.connection()
+    await connection.execute(
+        sa.insert(CheckoutPreview),
+        {column: getattr(preview, column) for column in PREVIEW_COLUMNS},
+    )
 
 
 async def _judge_promo(
@@ -127,27 +148,28 @@ async def _judge_promo(
     """The verdict on the code, and the promo's id when it applies."""
     if not code:
         return None, None
-    promo = await promos_service.find_by_code(session, code)
-    terms = promos_service.terms_of(promo) if promo else None
+    found = await promos_service.terms_by_code(session, code)
+    promo_id, terms = found if found else (None, None)
     verdict = evaluate_promo(promos_service.normalise_code(code), terms, amount=amount, now=now)
-    return verdict, promo.id if promo and verdict.applied else None
+    return verdict, promo_id if verdict.applied else None
 
 
 async def _slots(
     session: AsyncSession,
-    settings: Settings,
+    schedules: ScheduleCache,
     day: date | None,
     lines: list[CartLine],
     now: datetime,
 ) -> tuple[date, list[time]]:
-    rules = slot_rules(settings)
+    # The preview is not written yet: what the schedule cache reads here is committed.
+    connection = await session.connection()
     duration, categories = cart.total_duration(lines), cart.categories(lines)
     if day is None:
-        return await first_open_day(
-            session, rules, duration_minutes=duration, categories=categories, now=now
+        return await schedules.first_open_day(
+            connection, duration_minutes=duration, categories=categories, now=now
         )
-    return day, await slots_on(
-        session, rules, day=day, duration_minutes=duration, categories=categories, now=now
+    return day, await schedules.free_slots(
+        connection, day=day, duration_minutes=duration, categories=categories, now=now
     )
 
 
@@ -182,6 +204,7 @@ async def confirm(
     user: User,
     choice: BookingChoice,
     gateway: PaymentGateway,
+    schedules: ScheduleCache,
     settings: Settings,
     now: datetime,
 ) -> Confirmed:
@@ -216,14 +239,8 @@ async def confirm(
     if preview.booking_id is not None:
         return await _already_booked(session, preview)
     visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
-    partner = await reserve_best_partner(
-        session,
-        rules,
-        day=choice.booking_date,
-        visit=visit,
-        categories=preview.categories,
-        lat=address.lat,
-        lng=address.lng,
+    partner = await _reserve_partner(
+        session, schedules, choice.booking_date, visit, preview.categories, address
     )
     if partner is None:
         raise SlotUnavailable()
@@ -254,6 +271,23 @@ async def confirm(
         payments_service.open_payment(session, booking=booking, order=order)
     await _flush_booking(session)
     return Confirmed(booking=booking, created=True)
+
+
+async def _reserve_partner(
+    session: AsyncSession,
+    schedules: ScheduleCache,
+    day: date,
+    visit: BusyRange,
+    categories: list[str],
+    address: UserAddress,
+) -> Partner | None:
+    """The best partner free for the visit, locked. Ranked from the schedule cache (nothing
+    is written yet, so what it reads is committed): each is checked again under their lock."""
+    schedule = await schedules.on(await session.connection(), day, categories)
+    ranked = rank_free(
+        schedule.partners, schedules.rules, day=day, visit=visit, lat=address.lat, lng=address.lng
+    )
+    return await reserve_first_free(session, ranked, visit, categories=categories)
 
 
 async def _owned_preview(

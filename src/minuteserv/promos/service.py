@@ -18,18 +18,28 @@ async def find_by_code(session: AsyncSession, code: str) -> PromoCode | None:
     return await session.scalar(sa.select(PromoCode).where(PromoCode.code == normalise_code(code)))
 
 
-def terms_of(promo: PromoCode) -> PromoTerms:
-    return PromoTerms(
-        code=promo.code,
-        discount_type=promo.discount_type,
-        discount_value=promo.discount_value,
-        min_order_amount=promo.min_order_amount,
-        usage_limit=promo.usage_limit,
-        used_count=promo.used_count,
-        valid_from=promo.valid_from,
-        valid_until=promo.valid_until,
-        is_active=promo.is_active,
-    )
+PROMO_TERMS = sa.select(
+    PromoCode.id,
+    PromoCode.code,
+    PromoCode.discount_type,
+    PromoCode.discount_value,
+    PromoCode.min_order_amount,
+    PromoCode.usage_limit,
+    PromoCode.used_count,
+    PromoCode.valid_from,
+    PromoCode.valid_until,
+    PromoCode.is_active,
+).where(PromoCode.code == sa.bindparam("code"))
+
+
+async def terms_by_code(session: AsyncSession, code: str) -> tuple[uuid.UUID, PromoTerms] | None:
+    """The promo's id and terms, as plain columns (a checkout reads them on every prepare)."""
+    connection = await session.connection()
+    row = (await connection.execute(PROMO_TERMS, {"code": normalise_code(code)})).first()
+    if row is None:
+        return None
+    promo_id, *terms = row
+    return promo_id, PromoTerms(*terms)
 
 
 async def take_use(session: AsyncSession, *, promo_id: uuid.UUID, now: datetime) -> bool:

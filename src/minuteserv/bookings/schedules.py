@@ -1,0 +1,140 @@
+"""Each process's copy of the slot search's answer, per day and set of categories, trusted
+only while the revision counters of the schedule_revisions migration say nothing it depends on
+has changed since it was read.
+
+A customer's prepare and confirm read the schedule of a day that others are browsing too; the
+search costs the database a scan of every eligible partner's bookings and the process the
+parsing of them, where checking the counters is one small indexed read. The counters are read
+before the schedule, on the same connection, so a copy is never older than the revision it is
+filed under, in this process or any other.
+
+What is cached must be committed: read only in a transaction that has not itself written
+bookings or partners (its writes would be seen, and a rollback would leave them in the copy).
+"""
+
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minuteserv.bookings.availability import EligiblePartner, day_window, read_schedule
+from minuteserv.bookings.slots import FreeTime, SlotRules, free_slots, today
+from minuteserv.core.db import Base
+from minuteserv.core.revisions import CacheRevision
+
+SCHEDULES_COUNTER = "schedules"
+"""The `cache_revisions` row that writes to partners bump: every day's copy depends on it."""
+MAX_COPIES = 512
+"""Days times category sets kept; the oldest stored goes first (30 days ahead and a few dozen
+carts' category sets fit many times over)."""
+
+
+class ScheduleRevision(Base):
+    """How many times the bookings touching one UTC date have changed (time, status, partner,
+    insert or delete)."""
+
+    __tablename__ = "schedule_revisions"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+WINDOW_REVISION = sa.select(
+    sa.func.coalesce(sa.func.sum(ScheduleRevision.revision), 0)
+    + sa.select(CacheRevision.revision)
+    .where(CacheRevision.name == SCHEDULES_COUNTER)
+    .scalar_subquery()
+).where(ScheduleRevision.day.between(sa.bindparam("first"), sa.bindparam("last")))
+"""The sum of the counters a day's schedule depends on (NULL without the `schedules` row: then
+no copy is trusted). Every counter only grows, so any bump changes the sum."""
+
+
+class DaySchedule:
+    """The partners covering a set of categories with their busy spans on one day, and the
+    index of their free time, built on first use."""
+
+    __slots__ = ("_free_time", "partners")
+
+    def __init__(self, partners: list[EligiblePartner]) -> None:
+        self.partners = partners
+        self._free_time: FreeTime | None = None
+
+    @property
+    def free_time(self) -> FreeTime:
+        if self._free_time is None:
+            self._free_time = FreeTime(partner.busy for partner in self.partners)
+        return self._free_time
+
+
+class ScheduleCache:
+    """Schedules by day and set of categories, each as of the revision it was read at."""
+
+    def __init__(self, rules: SlotRules) -> None:
+        self.rules = rules
+        self._copies: dict[tuple[date, frozenset[str]], tuple[int, DaySchedule]] = {}
+
+    async def on(
+        self, connection: AsyncConnection, day: date, categories: Collection[str]
+    ) -> DaySchedule:
+        key = (day, frozenset(categories))
+        revision = await self._revision(connection, day)
+        if revision is None:  # the counter is gone: no copy can be trusted, now or later
+            self._copies.clear()
+            return DaySchedule(await read_schedule(connection, self.rules, day, categories))
+        copy = self._copies.get(key)
+        if copy is not None and copy[0] == revision:
+            return copy[1]
+        schedule = DaySchedule(await read_schedule(connection, self.rules, day, categories))
+        self._keep(key, revision, schedule)
+        return schedule
+
+    async def free_slots(
+        self,
+        connection: AsyncConnection,
+        *,
+        day: date,
+        duration_minutes: int,
+        categories: Collection[str],
+        now: datetime,
+    ) -> list[time]:
+        schedule = await self.on(connection, day, categories)
+        return free_slots(self.rules, day, duration_minutes, now, schedule.free_time)
+
+    async def first_open_day(
+        self,
+        connection: AsyncConnection,
+        *,
+        duration_minutes: int,
+        categories: Collection[str],
+        now: datetime,
+    ) -> tuple[date, list[time]]:
+        """The first day, from today, that has any free slot (today with none if no day has)."""
+        first = today(self.rules, now)
+        for offset in range(self.rules.max_days_ahead + 1):
+            day = first + timedelta(days=offset)
+            schedule = await self.on(connection, day, categories)
+            if not schedule.partners:
+                break  # nobody covers the cart on any day
+            slots = free_slots(self.rules, day, duration_minutes, now, schedule.free_time)
+            if slots:
+                return day, slots
+        return first, []
+
+    async def _revision(self, connection: AsyncConnection, day: date) -> int | None:
+        """The counters of every UTC date the day's window touches: a booking that can change
+        the day's schedule overlaps the window, so one of its dates is among them."""
+        start, end = day_window(self.rules, day)
+        bounds = {"first": start.date(), "last": end.date()}  # UTC datetimes
+        revision: int | None = await connection.scalar(WINDOW_REVISION, bounds)
+        return revision
+
+    def _keep(self, key: tuple[date, frozenset[str]], revision: int, schedule: DaySchedule) -> None:
+        kept = self._copies.get(key)
+        if kept is not None and kept[0] > revision:
+            return  # a slower read of an older revision: the newer copy stays
+        self._copies.pop(key, None)
+        if len(self._copies) >= MAX_COPIES:
+            del self._copies[next(iter(self._copies))]
+        self._copies[key] = (revision, schedule)

@@ -1,0 +1,203 @@
+"""The schedule cache (bookings/schedules.py): each process answers the slot search from its
+copy until a write to bookings or partners, by any process or by hand in SQL, bumps the
+counters the copy was read at."""
+
+from datetime import date, datetime, time, timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from minuteserv.bookings.models import Booking, BookingStatus
+from minuteserv.core.config import Settings
+from minuteserv.core.revisions import CacheRevision
+from minuteserv.partners.models import Partner
+from tests.checkout.helpers import (
+    Customer,
+    at_ist,
+    book_partner,
+    confirm,
+    prepare,
+    signed_in_customer,
+    tomorrow,
+)
+from tests.factories import create_partner, create_service
+
+TEN_AM_VISIT = {"09:00 AM", "09:30 AM", "10:00 AM", "10:30 AM", "11:00 AM"}
+"""The slots a 60-minute visit with 30 minutes' travel cannot take while 10:00-11:30 is held."""
+VISIT = timedelta(minutes=90)
+
+
+async def cancel_in_sql(session: AsyncSession, booking: Booking) -> None:
+    """Not through the app: the triggers, not the routes, keep the copies honest."""
+    await session.execute(
+        sa.update(Booking).where(Booking.id == booking.id).values(status=BookingStatus.CANCELLED)
+    )
+    await session.commit()
+
+
+async def slots_of(
+    client: httpx.AsyncClient, customer: Customer, service_id: str, day: date
+) -> set[str]:
+    response = await prepare(client, customer, [service_id], booking_date=day.isoformat())
+    assert response.status_code == 200, response.text
+    return set(response.json()["data"]["available_slots"])
+
+
+async def test_prepare_reads_a_schedule_once_then_only_its_revision(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, selects: list[str]
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    await create_partner(session)
+    day = tomorrow()
+
+    selects.clear()
+    first = await slots_of(client, customer, str(facial.id), day)
+    first_reads = [statement for statement in selects if "FROM partners" in statement]
+    selects.clear()
+    second = await slots_of(client, customer, str(facial.id), day)
+
+    assert first == second and "10:00 AM" in first
+    assert len(first_reads) == 1
+    assert not [statement for statement in selects if "FROM partners" in statement]
+    assert [statement for statement in selects if "schedule_revisions" in statement]
+
+
+async def test_a_booking_confirmed_through_another_process_leaves_the_next_prepare(
+    client: httpx.AsyncClient,
+    other_process: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    await create_partner(session)
+    day = tomorrow()
+    assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
+
+    preview = await prepare(other_process, customer, [str(facial.id)], booking_date=str(day))
+    booked = await confirm(
+        other_process, customer, preview.json()["data"]["preview_id"], day=day, slot="10:00 AM"
+    )
+
+    assert booked.status_code == 201, booked.text
+    after = await slots_of(client, customer, str(facial.id), day)
+    assert not TEN_AM_VISIT & after
+    assert {"08:30 AM", "11:30 AM"} <= after
+
+
+async def test_a_booking_cancelled_in_sql_frees_its_slots_in_the_next_prepare(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    booking = await book_partner(
+        session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30)
+    )
+    assert not TEN_AM_VISIT & await slots_of(client, customer, str(facial.id), day)
+
+    await cancel_in_sql(session, booking)
+
+    assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
+
+
+EDGES_OF_THE_DAY = [
+    # 07:00-08:30 in Tokyo is the previous UTC date alone, and holds the 08:00 visit.
+    pytest.param({"timezone": "Asia/Tokyo"}, time(7), "08:00 AM", id="east"),
+    # 19:00-20:30 in New York is the next UTC date alone, and holds the 19:00 visit.
+    pytest.param({"timezone": "America/New_York"}, time(19), "07:00 PM", id="west"),
+]
+
+
+@pytest.mark.parametrize(("settings_overrides", "start", "slot"), EDGES_OF_THE_DAY)
+async def test_a_day_depends_on_every_utc_date_its_hours_touch(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    start: time,
+    slot: str,
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = datetime.now(settings.zone).date() + timedelta(days=1)
+    begins = datetime.combine(day, start, tzinfo=settings.zone)
+    booking = await book_partner(session, customer, partner.id, begins, begins + VISIT)
+    assert slot not in await slots_of(client, customer, str(facial.id), day)
+
+    await cancel_in_sql(session, booking)
+
+    assert slot in await slots_of(client, customer, str(facial.id), day)
+
+
+async def test_a_booking_moved_to_another_day_frees_the_old_and_takes_the_new(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """A move bumps the UTC dates of the old time and of the new one: here no day shares one."""
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day, later = tomorrow(), tomorrow() + timedelta(days=2)
+    booking = await book_partner(session, customer, partner.id, at_ist(day, 8), at_ist(day, 9, 30))
+    assert "08:00 AM" not in await slots_of(client, customer, str(facial.id), day)
+    assert "12:00 PM" in await slots_of(client, customer, str(facial.id), later)
+
+    await session.execute(
+        sa.update(Booking)
+        .where(Booking.id == booking.id)
+        .values(booking_date=later, start_at=at_ist(later, 12), end_at=at_ist(later, 13, 30))
+    )
+    await session.commit()
+
+    assert "08:00 AM" in await slots_of(client, customer, str(facial.id), day)
+    assert "12:00 PM" not in await slots_of(client, customer, str(facial.id), later)
+
+
+async def test_a_partner_made_unavailable_leaves_the_next_prepare_of_every_process(
+    client: httpx.AsyncClient,
+    other_process: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    for cached in (client, other_process):
+        assert await slots_of(cached, customer, str(facial.id), day)
+
+    await session.execute(
+        sa.update(Partner).where(Partner.id == partner.id).values(is_available=False)
+    )
+    await session.commit()
+
+    for cached in (client, other_process):
+        assert await slots_of(cached, customer, str(facial.id), day) == set()
+
+
+async def test_a_counter_that_went_missing_and_came_back_never_revives_an_old_copy(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    assert await slots_of(client, customer, str(facial.id), day)  # cached at the counter's value
+    counter = sa.select(CacheRevision.revision).where(CacheRevision.name == "schedules")
+    value = await session.scalar(counter)
+    await session.execute(sa.delete(CacheRevision).where(CacheRevision.name == "schedules"))
+    await session.execute(
+        sa.update(Partner).where(Partner.id == partner.id).values(is_available=False)
+    )  # bumps nothing: the counter is gone
+    await session.commit()
+    while_missing = await slots_of(client, customer, str(facial.id), day)
+
+    session.add(CacheRevision(name="schedules", revision=value))  # a restore, say
+    await session.commit()
+    after = await slots_of(client, customer, str(facial.id), day)
+
+    assert while_missing == after == set()
