@@ -5,7 +5,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, params
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -65,20 +65,19 @@ def include_api(app: FastAPI, settings: Settings) -> None:
     ]
     if settings.gateway == GatewayName.SIMULATED:
         customer_routers.append(simulated_router.router)
+    # With RATE_LIMIT_API empty the limit is off: no dependency to resolve on every request.
+    limits = [Depends(limit_api_per_ip)] if settings.rate_limit(settings.rate_limit_api) else []
     for router in customer_routers:
-        _include_limited(app, router, prefix=API_PREFIX)
+        _include_limited(app, router, prefix=API_PREFIX, limits=limits)
     for section in admin.SECTIONS:
-        _include_limited(app, section, prefix=API_PREFIX + admin.PREFIX)
+        _include_limited(app, section, prefix=API_PREFIX + admin.PREFIX, limits=limits)
     app.include_router(webhook_router, prefix=API_PREFIX)
 
 
-def _include_limited(app: FastAPI, router: APIRouter, *, prefix: str) -> None:
-    app.include_router(
-        router,
-        prefix=prefix,
-        dependencies=[Depends(limit_api_per_ip)],
-        responses=error_responses(429),
-    )
+def _include_limited(
+    app: FastAPI, router: APIRouter, *, prefix: str, limits: list[params.Depends]
+) -> None:
+    app.include_router(router, prefix=prefix, dependencies=limits, responses=error_responses(429))
 
 
 async def limit_api_per_ip(
