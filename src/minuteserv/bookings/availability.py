@@ -30,7 +30,7 @@ def slot_rules(settings: Settings) -> SlotRules:
 
 class EligiblePartner(NamedTuple):
     """What choosing a partner needs to know of one (the assignment score's inputs), and the
-    spans of their live bookings on the day, by start (a tuple: a request makes hundreds)."""
+    spans of their live bookings on the day, in no order (a tuple: a request makes hundreds)."""
 
     id: uuid.UUID
     rating: float
@@ -115,7 +115,7 @@ async def read_schedule(
     )
     return [
         EligiblePartner(
-            partner_id, rating, lat, lng, sorted(zip(starts or (), ends or (), strict=True))
+            partner_id, rating, lat, lng, list(zip(starts or (), ends or (), strict=True))
         )
         for partner_id, rating, lat, lng, starts, ends in rows
     ]
