@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from minuteserv.app import create_app
-from minuteserv.bookings.schedules import ScheduleRevision
+from minuteserv.bookings.revisions import BookingRevision
 from minuteserv.core import migrations
 from minuteserv.core.config import Settings, load_settings
 from minuteserv.core.db import create_engine, create_sessionmaker
@@ -47,7 +47,7 @@ EMPTY_DATA_TABLES = sa.text(
             table.name
             for table in Base.metadata.sorted_tables
             # the counters outlive the rows: they only ever grow
-            if table.name not in (CacheRevision.__tablename__, ScheduleRevision.__tablename__)
+            if table.name not in (CacheRevision.__tablename__, BookingRevision.__tablename__)
         )
     )
 )

@@ -18,11 +18,11 @@ WHERE user_addresses.id = bench.id('address', bench.preview_user(:j))
   AND user_addresses.user_id = bench.id('user', bench.preview_user(:j))
   AND user_addresses.deleted_at IS NULL;
 SELECT * FROM checkout_previews WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
-SELECT coalesce(sum(schedule_revisions.revision), 0)
+SELECT coalesce(sum(booking_revisions.revision), 0)
        + (SELECT cache_revisions.revision FROM cache_revisions
-          WHERE cache_revisions.name = 'schedules')
-FROM schedule_revisions
-WHERE schedule_revisions.day BETWEEN :confirm_first_day::date + :day::int - 1
+          WHERE cache_revisions.name = 'partners')
+FROM booking_revisions
+WHERE booking_revisions.day BETWEEN :confirm_first_day::date + :day::int - 1
                                  AND :confirm_first_day::date + :day::int;
 SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
        array_agg(CAST(floor(date_part('epoch', bookings.start_at)) AS BIGINT))

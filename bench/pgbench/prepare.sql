@@ -21,11 +21,11 @@ SELECT promo_codes.id, promo_codes.code, promo_codes.discount_type, promo_codes.
        promo_codes.min_order_amount, promo_codes.usage_limit, promo_codes.used_count,
        promo_codes.valid_from, promo_codes.valid_until, promo_codes.is_active
 FROM promo_codes WHERE promo_codes.code = 'BENCH' || lpad(:promo::text, 2, '0');
-SELECT coalesce(sum(schedule_revisions.revision), 0)
+SELECT coalesce(sum(booking_revisions.revision), 0)
        + (SELECT cache_revisions.revision FROM cache_revisions
-          WHERE cache_revisions.name = 'schedules')
-FROM schedule_revisions
-WHERE schedule_revisions.day BETWEEN :busy_day::date - 1 AND :busy_day::date;
+          WHERE cache_revisions.name = 'partners')
+FROM booking_revisions
+WHERE booking_revisions.day BETWEEN :busy_day::date - 1 AND :busy_day::date;
 INSERT INTO checkout_previews (user_id, address_id, items, categories, duration_minutes,
     subtotal, discount, tax, grand_total, partner_payout, promo, promo_code_id, booking_date,
     expires_at, booking_id, id, created_at)

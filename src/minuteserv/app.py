@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from minuteserv import health
 from minuteserv.addresses.router import router as addresses_router
 from minuteserv.admin import router as admin
+from minuteserv.admin.dashboard import DashboardCache
+from minuteserv.admin.dependencies import StaffLookup
 from minuteserv.auth.router import router as auth_router
 from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.router import router as bookings_router
@@ -101,6 +103,8 @@ def create_app(
             app.state.sessionmaker = create_sessionmaker(engine)
         app.state.reading_sessionmaker = reading_sessionmaker(app.state.sessionmaker)
         app.state.reader = Reader(app.state.sessionmaker)
+        app.state.dashboard_cache = DashboardCache(app.state.reader, settings.zone)
+        app.state.staff = StaffLookup(app.state.reader)
         app.state.sms = create_sms_provider(settings)
         app.state.gateway = create_gateway(settings)
         app.state.notifier = ConsoleNotifier()

@@ -3,7 +3,7 @@
 from minuteserv.addresses.models import UserAddress
 from minuteserv.auth.models import AdminUser, OtpVerification
 from minuteserv.bookings.models import Booking, BookingEvent
-from minuteserv.bookings.schedules import ScheduleRevision
+from minuteserv.bookings.revisions import BookingRevision
 from minuteserv.bookings.totals import BookingDayTotal
 from minuteserv.catalog.models import Service
 from minuteserv.checkout.models import CheckoutPreview
@@ -21,6 +21,7 @@ __all__ = [
     "Booking",
     "BookingDayTotal",
     "BookingEvent",
+    "BookingRevision",
     "CacheRevision",
     "CheckoutPreview",
     "ContactSubmission",
@@ -28,7 +29,6 @@ __all__ = [
     "Partner",
     "Payment",
     "PromoCode",
-    "ScheduleRevision",
     "Service",
     "User",
     "UserAddress",

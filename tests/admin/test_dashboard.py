@@ -22,6 +22,7 @@ from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from minuteserv.core import clock, migrations
 from minuteserv.core.db import Reader, create_engine, create_sessionmaker
+from minuteserv.partners.models import Partner
 from minuteserv.users.models import User
 from tests.conftest import TestDatabase, make_settings
 from tests.factories import (
@@ -390,6 +391,94 @@ async def test_the_migration_counts_the_bookings_already_there(empty_database_ur
 # --- PostgreSQL, with real commits ------------------------------------------------------------
 
 
+# --- The copy each process keeps -------------------------------------------------------------
+
+
+async def test_the_dashboard_reads_its_rows_once_then_only_its_version(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+    selects: list[str],
+) -> None:
+    await make_rows(session)
+    first = await client.get(DASHBOARD, headers=admin_auth)
+    selects.clear()
+
+    second = await client.get(DASHBOARD, headers=admin_auth)
+
+    assert second.status_code == 200 and second.content == first.content
+    assert not [statement for statement in selects if "booking_day_totals" in statement]
+    assert [statement for statement in selects if "booking_revisions" in statement]
+
+
+async def test_a_change_through_one_process_is_in_the_next_dashboard_of_another(
+    client: httpx.AsyncClient,
+    other_process: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+) -> None:
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(other_process, session, admin_auth, partners=1)
+
+    response = await client.patch(
+        f"/api/v1/admin/bookings/{bookings[0].id}/status",
+        json={"status": "cancelled", "reason": "customer called"},
+        headers=admin_auth,
+    )
+
+    assert response.status_code == 200, response.text
+    await assert_dashboard_counts(other_process, session, admin_auth, partners=1)
+
+
+async def test_a_partner_deactivated_in_sql_leaves_the_next_count(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+
+    await session.execute(sa.update(Partner).values(is_active=False))
+    await session.commit()
+
+    await assert_dashboard_counts(client, session, admin_auth, partners=0)
+
+
+async def test_a_booking_waiting_for_a_partner_leaves_the_count_once_it_starts(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing is written: only the clock moves past the first unassigned booking's start."""
+    bookings = await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+    later = bookings[0].start_at + timedelta(minutes=1)  # two hours from now, still today
+    monkeypatch.setattr(clock, "now", lambda: later)
+
+    stats = (await client.get(DASHBOARD, headers=admin_auth)).json()["data"]["stats"]
+
+    assert stats == expected_stats(await rows_now(session), active_partners=1, now=later)
+
+
+async def test_the_revenue_days_move_on_when_the_day_turns(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing is written and no booking waits for a partner: only the date changes."""
+    user = await create_user(session)
+    partner = await create_partner(session)
+    await create_booking(session, user, await create_address(session, user), partner_id=partner.id)
+    before = (await client.get(DASHBOARD, headers=admin_auth)).json()["data"]
+    tomorrow = clock.now() + timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+
+    after = (await client.get(DASHBOARD, headers=admin_auth)).json()["data"]
+
+    assert after["revenue_by_day"][:-1] == before["revenue_by_day"][1:]
+    assert after["revenue_by_day"][-1]["date"] == today_in_ist().isoformat()
+
+
 @pytest.fixture
 async def committed_client(
     engine_kind: str, committing_database: TestDatabase, tmp_path: Path
@@ -446,6 +535,8 @@ async def test_truncating_the_bookings_empties_the_totals(
 ) -> None:
     async with committing_database.sessionmaker() as session:
         await make_rows(session)
+    assert (await committed_client.get(DASHBOARD)).json()["data"]["stats"]["total_bookings"]
+    async with committing_database.sessionmaker() as session:
         await session.execute(sa.text("TRUNCATE bookings CASCADE"))
         await session.commit()
 

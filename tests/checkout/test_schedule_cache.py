@@ -62,7 +62,7 @@ async def test_prepare_reads_a_schedule_once_then_only_its_revision(
     assert first == second and "10:00 AM" in first
     assert len(first_reads) == 1
     assert not [statement for statement in selects if "FROM partners" in statement]
-    assert [statement for statement in selects if "schedule_revisions" in statement]
+    assert [statement for statement in selects if "booking_revisions" in statement]
 
 
 async def test_a_booking_confirmed_through_another_process_leaves_the_next_prepare(
@@ -187,16 +187,16 @@ async def test_a_counter_that_went_missing_and_came_back_never_revives_an_old_co
     partner = await create_partner(session)
     day = tomorrow()
     assert await slots_of(client, customer, str(facial.id), day)  # cached at the counter's value
-    counter = sa.select(CacheRevision.revision).where(CacheRevision.name == "schedules")
+    counter = sa.select(CacheRevision.revision).where(CacheRevision.name == "partners")
     value = await session.scalar(counter)
-    await session.execute(sa.delete(CacheRevision).where(CacheRevision.name == "schedules"))
+    await session.execute(sa.delete(CacheRevision).where(CacheRevision.name == "partners"))
     await session.execute(
         sa.update(Partner).where(Partner.id == partner.id).values(is_available=False)
     )  # bumps nothing: the counter is gone
     await session.commit()
     while_missing = await slots_of(client, customer, str(facial.id), day)
 
-    session.add(CacheRevision(name="schedules", revision=value))  # a restore, say
+    session.add(CacheRevision(name="partners", revision=value))  # a restore, say
     await session.commit()
     after = await slots_of(client, customer, str(facial.id), day)
 

@@ -1,7 +1,10 @@
 """The staff dashboard, read from what stays small however many bookings there are: the
 per-day totals that triggers keep exact (bookings/totals.py), and indexes that hold the newest
-bookings and the few waiting for a partner."""
+bookings and the few waiting for a partner; and served from a copy each process keeps until a
+booking or partner changes, a booking waiting for a partner starts, or the day turns."""
 
+import asyncio
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,12 +12,15 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from minuteserv.admin.schemas import Dashboard
-from minuteserv.bookings import totals
 from minuteserv.bookings.models import UNASSIGNED_LIVE, Booking, BookingStatus, PaymentStatus
+from minuteserv.bookings.revisions import revision_sum
 from minuteserv.bookings.schemas import AdminBookingSummary
 from minuteserv.bookings.totals import BookingDayTotal as Totals
+from minuteserv.core import clock
 from minuteserv.core.db import Reader
+from minuteserv.core.envelope import Envelope
 from minuteserv.core.money import from_paise
+from minuteserv.core.revisions import RevisionWatch
 from minuteserv.partners.models import Partner
 
 RECENT_BOOKINGS = 10
@@ -92,7 +98,6 @@ async def overview(reader: Reader, *, now: datetime, zone: ZoneInfo) -> Dashboar
     today = now.astimezone(zone).date()
     first = today - timedelta(days=REVENUE_DAYS - 1)
     async with reader.connection() as connection:
-        await totals.include_own_writes(connection)
         rows = await connection.execute(TOTALS, {"first": first, "last": today, "now": now})
         by_day = {row.booking_date: row for row in rows}
         newest = (await connection.execute(NEWEST)).mappings().all()
@@ -122,3 +127,53 @@ def _day_revenue(day: date, totals_of_day: sa.Row[Any] | None) -> dict[str, Any]
         "revenue": from_paise(totals_of_day.revenue_paise),
         "bookings": totals_of_day.total_bookings,
     }
+
+
+VERSION = sa.select(
+    revision_sum().label("revision"), UNASSIGNED_UPCOMING.label("unassigned_upcoming")
+)
+"""Everything the dashboard depends on but the clock: every booking and partner counter
+(NULL without the partners one), and the one count that changes as time passes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    revision: int | None
+    unassigned_upcoming: int
+    today: date
+
+
+class DashboardCache:
+    """The dashboard's response body as of a `Version`, read before each answer (one read
+    serving the requests that arrive while it is in flight, never one that began before
+    them): a change committed anywhere, by any process or by hand, is in the next answer."""
+
+    def __init__(self, reader: Reader, zone: ZoneInfo) -> None:
+        self._reader = reader
+        self._zone = zone
+        self._version = RevisionWatch(self._read_version)
+        self._cached: tuple[Version, bytes] | None = None
+        self._rebuilding = asyncio.Lock()
+
+    async def response_body(self) -> bytes:
+        version = await self._version.current()
+        if version.revision is None:  # the counter is gone: no copy can be trusted, now or later
+            self._cached = None
+            return await self._build()
+        if self._cached is None or self._cached[0] != version:
+            async with self._rebuilding:  # one rebuild, however many requests found it stale
+                if self._cached is None or self._cached[0] != version:
+                    self._cached = (version, await self._build())
+        return self._cached[1]
+
+    async def _read_version(self) -> Version:
+        now = clock.now()
+        async with self._reader.connection() as connection:
+            row = (await connection.execute(VERSION, {"now": now})).one()
+        return Version(row.revision, row.unassigned_upcoming, now.astimezone(self._zone).date())
+
+    async def _build(self) -> bytes:
+        # Read after the version: the copy is at least as new as the version it is filed
+        # under, never older (at worst the next request rebuilds it once more).
+        dashboard = await overview(self._reader, now=clock.now(), zone=self._zone)
+        return Envelope[Dashboard](data=dashboard).model_dump_json().encode()

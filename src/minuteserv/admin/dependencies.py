@@ -3,19 +3,21 @@
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from minuteserv.auth.dependencies import bearer, token_claims
 from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import ActorType
-from minuteserv.core.db import ReaderDep
+from minuteserv.core.db import Reader
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.errors import Forbidden, Unauthorized
+from minuteserv.core.revisions import RevisionWatch
 from minuteserv.core.security import Audience
 
 
@@ -32,8 +34,34 @@ ACTIVE_STAFF = sa.select(AdminUser.id, AdminUser.role).where(
 )
 
 
+MAX_WATCHED_STAFF = 1024
+"""Admins whose reads are coalesced at once; past that the watches start over."""
+
+
+class StaffLookup:
+    """Each admin's (id, role) while active, read afresh for every request, with one read
+    serving the requests of that admin that arrive while it is in flight, never one that
+    began before them: a deactivation committed before a request arrives always stops it."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self._watches: dict[uuid.UUID, RevisionWatch[Staff | None]] = {}
+
+    async def active(self, admin_id: uuid.UUID) -> Staff | None:
+        watch = self._watches.get(admin_id)
+        if watch is None:
+            if len(self._watches) >= MAX_WATCHED_STAFF:
+                self._watches.clear()
+            watch = self._watches[admin_id] = RevisionWatch(partial(self._read, admin_id))
+        return await watch.current()
+
+    async def _read(self, admin_id: uuid.UUID) -> Staff | None:
+        found = await self._reader.rows(ACTIVE_STAFF, {"admin_id": admin_id})
+        return Staff(found[0]["id"], found[0]["role"]) if found else None
+
+
 async def current_admin(
-    reader: ReaderDep,
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Staff:
@@ -45,10 +73,11 @@ async def current_admin(
         admin_id = uuid.UUID(claims.subject)
     except ValueError:
         raise Unauthorized("The token is invalid or expired.") from None
-    found = await reader.rows(ACTIVE_STAFF, {"admin_id": admin_id})
-    if not found:
+    lookup: StaffLookup = request.app.state.staff
+    staff = await lookup.active(admin_id)
+    if staff is None:
         raise Unauthorized("The token's admin no longer exists.")
-    return Staff(found[0]["id"], found[0]["role"])
+    return staff
 
 
 CurrentAdmin = Annotated[Staff, Depends(current_admin)]

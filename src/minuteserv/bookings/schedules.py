@@ -1,6 +1,6 @@
 """Each process's copy of the slot search's answer, per day and set of categories, trusted
-only while the revision counters of the schedule_revisions migration say nothing it depends on
-has changed since it was read.
+only while the revision counters (bookings/revisions.py) say nothing it depends on has changed
+since it was read.
 
 A customer's prepare and confirm read the schedule of a day that others are browsing too; the
 search costs the database a scan of every eligible partner's bookings and the process the
@@ -17,38 +17,19 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Mapped, mapped_column
 
 from minuteserv.bookings.availability import EligiblePartner, day_window, read_schedule
+from minuteserv.bookings.revisions import BookingRevision, revision_sum
 from minuteserv.bookings.slots import FreeTime, SlotRules, free_slots, today
-from minuteserv.core.db import Base
-from minuteserv.core.revisions import CacheRevision
 
-SCHEDULES_COUNTER = "schedules"
-"""The `cache_revisions` row that writes to partners bump: every day's copy depends on it."""
 MAX_COPIES = 512
 """Days times category sets kept; the oldest stored goes first (30 days ahead and a few dozen
 carts' category sets fit many times over)."""
 
-
-class ScheduleRevision(Base):
-    """How many times the bookings touching one UTC date have changed (time, status, partner,
-    insert or delete)."""
-
-    __tablename__ = "schedule_revisions"
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    revision: Mapped[int] = mapped_column(sa.BigInteger)
-
-
 WINDOW_REVISION = sa.select(
-    sa.func.coalesce(sa.func.sum(ScheduleRevision.revision), 0)
-    + sa.select(CacheRevision.revision)
-    .where(CacheRevision.name == SCHEDULES_COUNTER)
-    .scalar_subquery()
-).where(ScheduleRevision.day.between(sa.bindparam("first"), sa.bindparam("last")))
-"""The sum of the counters a day's schedule depends on (NULL without the `schedules` row: then
-no copy is trusted). Every counter only grows, so any bump changes the sum."""
+    revision_sum(BookingRevision.day.between(sa.bindparam("first"), sa.bindparam("last")))
+)
+"""What a day's schedule depends on: the dates of its window, and the partners."""
 
 
 class DaySchedule:

@@ -10,15 +10,10 @@ whole of their transactions, so they do not queue behind each other."""
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minuteserv.bookings.models import BookingStatus, PaymentStatus
-from minuteserv.core.db import Base, autocommits, enum_type
-
-DEFERRED_TRIGGERS = ("bookings_count_in_day_totals", "bookings_recount_in_day_totals")
-"""The PostgreSQL constraint triggers of the migration, which run at commit."""
-RUN_DEFERRED_NOW = sa.text(f"SET CONSTRAINTS {', '.join(DEFERRED_TRIGGERS)} IMMEDIATE")
+from minuteserv.core.db import Base, enum_type
 
 
 class BookingDayTotal(Base):
@@ -35,11 +30,3 @@ class BookingDayTotal(Base):
     )
     booking_count: Mapped[int] = mapped_column(sa.BigInteger)
     grand_total_paise: Mapped[int] = mapped_column(sa.BigInteger)
-
-
-async def include_own_writes(connection: AsyncConnection) -> None:
-    """Bring the totals up to date with the bookings this transaction itself has written (on
-    PostgreSQL those wait for commit); in a transaction that wrote none, or on a connection
-    that runs each statement on its own, it changes nothing."""
-    if connection.dialect.name == "postgresql" and not autocommits(connection):
-        await connection.execute(RUN_DEFERRED_NOW)

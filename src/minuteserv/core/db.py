@@ -217,14 +217,6 @@ def reading_sessionmaker(
     return create_sessionmaker(reading_bind(bind))
 
 
-def autocommits(connection: AsyncConnection) -> bool:
-    """Whether the connection runs each statement on its own (a `reading_bind`'s)."""
-    options = (
-        connection.sync_connection.get_execution_options() if connection.sync_connection else {}
-    )
-    return options.get("isolation_level") == AUTOCOMMIT
-
-
 class Reader:
     """Read-only statements for the hottest GET routes, run on a pooled connection of
     `reading_bind` without an ORM session: the session's unit of work and the dependency

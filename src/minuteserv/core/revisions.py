@@ -3,12 +3,15 @@ watch a process keeps on one of them to know whether its cached copy is still cu
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minuteserv.core.db import Base
+
+T = TypeVar("T")
 
 
 class CacheRevision(Base):
@@ -18,21 +21,22 @@ class CacheRevision(Base):
     revision: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
 
 
-class RevisionWatch:
-    """The current value of one counter, read afresh for every caller, but with one read serving
-    all the callers that arrived while the previous read was in flight.
+class RevisionWatch(Generic[T]):
+    """The current value of one counter (or of what a read returns), read afresh for every
+    caller, but with one read serving all the callers that arrived while the previous read was
+    in flight.
 
     Each caller gets a value read by a query that started after it called, so a write that
     committed before a request arrived (say, the admin's price change whose answer the client
     has already seen) is always visible to that request, in this process or any other.
     """
 
-    def __init__(self, read: Callable[[], Awaitable[int | None]]) -> None:
+    def __init__(self, read: Callable[[], Awaitable[T]]) -> None:
         self._read = read
-        self._next_batch: asyncio.Future[int | None] | None = None
+        self._next_batch: asyncio.Future[T] | None = None
         self._reader: asyncio.Task[None] | None = None
 
-    async def current(self) -> int | None:
+    async def current(self) -> T:
         if self._next_batch is None:
             self._next_batch = asyncio.get_running_loop().create_future()
             # Nobody observes a batch whose callers all went away; its error is not news.
@@ -50,7 +54,7 @@ class RevisionWatch:
         finally:
             self._reader = None
 
-    async def _answer(self, batch: asyncio.Future[int | None]) -> None:
+    async def _answer(self, batch: asyncio.Future[T]) -> None:
         try:
             batch.set_result(await self._read())
         except Exception as error:  # the callers waiting get it
@@ -74,6 +78,6 @@ def revision_reader(
     return read
 
 
-def _consume_error(batch: asyncio.Future[int | None]) -> None:
+def _consume_error(batch: asyncio.Future[Any]) -> None:
     if not batch.cancelled():
         batch.exception()
