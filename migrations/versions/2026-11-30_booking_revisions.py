@@ -7,15 +7,19 @@ Create Date: 2026-11-30 05:00:00
 
 Each app process keeps the slot search's answer for a day and a set of categories
 (bookings/schedules.py) and the staff dashboard (admin/dashboard.py), and checks these counters
-before using them. `booking_revisions` has a row per UTC date: a booking's insert, delete or
-change bumps the dates its old and new [start_at, end_at] touch, so a day's schedule is read
-again only when a booking that can change it has; a TRUNCATE of bookings bumps every date. Any
-write to partners bumps the `partners` counter in `cache_revisions`. Triggers, not application
-code, bump them: no write path can forget to. The counters only ever grow; a copy is trusted
-while the sum of those it depends on is what it was.
+before using them. `booking_revisions` has a row per booking date: a booking's insert, delete
+or change bumps its old and new `booking_date`, so a day's schedule is read again only when a
+booking of that day or of a neighbouring one has changed; a TRUNCATE of bookings bumps every
+date. A write to partners that can change a schedule or the dashboard (insert, delete, or a
+change of availability, categories, rating or position) bumps the `partners` counter in
+`cache_revisions`. Triggers, not application code, bump them: no write path can forget to.
+The counters only ever grow; a copy is trusted while the sum of those it depends on is what
+it was.
 
 PostgreSQL: the bookings row triggers are deferred to commit, like the day totals' (see
-d5b8f2c3e0a1 for why, and for what that asks of later migrations). SQLite: row triggers.
+d5b8f2c3e0a1 for why, and for what that asks of later migrations). Both are keyed by booking
+date and run in that order for each booking, so transactions that write bookings in date order
+(the worker's batches) take their rows in one order. SQLite: row triggers.
 """
 
 from collections.abc import Sequence
@@ -38,12 +42,11 @@ ORDER BY day
 ON CONFLICT (day) DO UPDATE SET revision = booking_revisions.revision + 1
 """
 # Dates in order, so two transactions never take the same two rows in opposite orders.
+PARTNER_COLUMNS = "is_active, is_available, service_categories, rating, current_lat, current_lng"
 
 POSTGRESQL_DATES = """
-    SELECT (OLD.start_at AT TIME ZONE 'UTC')::date AS day WHERE TG_OP <> 'INSERT'
-    UNION ALL SELECT (OLD.end_at AT TIME ZONE 'UTC')::date WHERE TG_OP <> 'INSERT'
-    UNION ALL SELECT (NEW.start_at AT TIME ZONE 'UTC')::date WHERE TG_OP <> 'DELETE'
-    UNION ALL SELECT (NEW.end_at AT TIME ZONE 'UTC')::date WHERE TG_OP <> 'DELETE'
+    SELECT OLD.booking_date AS day WHERE TG_OP <> 'INSERT'
+    UNION ALL SELECT NEW.booking_date WHERE TG_OP <> 'DELETE'
 """
 POSTGRESQL_FUNCTIONS = {
     "bump_booking_dates": BUMP_DATES.format(dates=POSTGRESQL_DATES),
@@ -66,9 +69,9 @@ EXECUTE FUNCTION bump_booking_dates()
 CREATE TRIGGER bookings_truncate_bumps_every_date AFTER TRUNCATE ON bookings
 FOR EACH STATEMENT EXECUTE FUNCTION bump_every_booking_date()
 """,
-    """
+    f"""
 CREATE TRIGGER partners_bump_revision
-AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON partners
+AFTER INSERT OR UPDATE OF {PARTNER_COLUMNS} OR DELETE OR TRUNCATE ON partners
 FOR EACH STATEMENT EXECUTE FUNCTION bump_partners_revision()
 """,
 )
@@ -80,17 +83,19 @@ POSTGRESQL_DROPS = (
     *(f"DROP FUNCTION {name}()" for name in POSTGRESQL_FUNCTIONS),
 )
 
-SQLITE_OLD_DATES = "SELECT date(OLD.start_at) AS day UNION ALL SELECT date(OLD.end_at)"
-SQLITE_NEW_DATES = "SELECT date(NEW.start_at) AS day UNION ALL SELECT date(NEW.end_at)"
 SQLITE_TRIGGERS = {
-    "bookings_insert_bumps_dates": ("AFTER INSERT ON bookings", SQLITE_NEW_DATES),
+    "bookings_insert_bumps_dates": ("AFTER INSERT ON bookings", "SELECT NEW.booking_date AS day"),
     "bookings_update_bumps_dates": (
         "AFTER UPDATE ON bookings",
-        f"{SQLITE_OLD_DATES} UNION ALL {SQLITE_NEW_DATES}",
+        "SELECT OLD.booking_date AS day UNION ALL SELECT NEW.booking_date",
     ),
-    "bookings_delete_bumps_dates": ("AFTER DELETE ON bookings", SQLITE_OLD_DATES),
+    "bookings_delete_bumps_dates": ("AFTER DELETE ON bookings", "SELECT OLD.booking_date AS day"),
 }
-SQLITE_PARTNER_EVENTS = ("insert", "update", "delete")  # row triggers only, one per event
+SQLITE_PARTNER_EVENTS = {  # row triggers only, one per event
+    "insert": "INSERT",
+    "update": f"UPDATE OF {PARTNER_COLUMNS}",
+    "delete": "DELETE",
+}
 
 
 def upgrade() -> None:
@@ -106,10 +111,10 @@ def upgrade() -> None:
         return
     for name, (event, dates) in SQLITE_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {event} BEGIN {BUMP_DATES.format(dates=dates)}; END")
-    for event in SQLITE_PARTNER_EVENTS:
+    for name, event in SQLITE_PARTNER_EVENTS.items():
         op.execute(
-            f"CREATE TRIGGER partners_{event}_bumps_revision "
-            f"AFTER {event.upper()} ON partners BEGIN {BUMP_PARTNERS}; END"
+            f"CREATE TRIGGER partners_{name}_bumps_revision "
+            f"AFTER {event} ON partners BEGIN {BUMP_PARTNERS}; END"
         )
 
 
@@ -131,7 +136,7 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
-        for event in SQLITE_PARTNER_EVENTS:
-            op.execute(f"DROP TRIGGER partners_{event}_bumps_revision")
+        for name in SQLITE_PARTNER_EVENTS:
+            op.execute(f"DROP TRIGGER partners_{name}_bumps_revision")
     op.execute("DELETE FROM cache_revisions WHERE name = 'partners'")
     op.drop_table("booking_revisions")

@@ -2,7 +2,7 @@
 copy until a write to bookings or partners, by any process or by hand in SQL, bumps the
 counters the copy was read at."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -105,39 +105,95 @@ async def test_a_booking_cancelled_in_sql_frees_its_slots_in_the_next_prepare(
     assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
 
 
-EDGES_OF_THE_DAY = [
-    # 07:00-08:30 in Tokyo is the previous UTC date alone, and holds the 08:00 visit.
-    pytest.param({"timezone": "Asia/Tokyo"}, time(7), "08:00 AM", id="east"),
-    # 19:00-20:30 in New York is the next UTC date alone, and holds the 19:00 visit.
-    pytest.param({"timezone": "America/New_York"}, time(19), "07:00 PM", id="west"),
-]
+async def test_a_booking_of_the_day_before_running_past_midnight_counts(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """A day's copy depends on the bookings of the day before too."""
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    overnight = await book_partner(
+        session, customer, partner.id, at_ist(day - timedelta(days=1), 23), at_ist(day, 9)
+    )
+    assert "08:00 AM" not in await slots_of(client, customer, str(facial.id), day)
+
+    await cancel_in_sql(session, overnight)
+
+    assert "08:00 AM" in await slots_of(client, customer, str(facial.id), day)
 
 
-@pytest.mark.parametrize(("settings_overrides", "start", "slot"), EDGES_OF_THE_DAY)
-async def test_a_day_depends_on_every_utc_date_its_hours_touch(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    settings: Settings,
-    start: time,
-    slot: str,
+@pytest.mark.parametrize("settings_overrides", [{"slot_end": "23:30", "travel_buffer_minutes": 60}])
+async def test_a_booking_of_the_day_after_counts_when_the_last_visit_runs_past_midnight(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """The 22:30 visit's travel ends at 00:30: a booking at midnight the next day holds it."""
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    midnight = at_ist(day + timedelta(days=1), 0)
+    booking = await book_partner(session, customer, partner.id, midnight, midnight + VISIT)
+    assert "10:30 PM" not in await slots_of(client, customer, str(facial.id), day)
+
+    await cancel_in_sql(session, booking)
+
+    assert "10:30 PM" in await slots_of(client, customer, str(facial.id), day)
+
+
+async def test_a_booking_deleted_or_unassigned_in_sql_frees_its_partner(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     customer = await signed_in_customer(session, settings)
     facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = datetime.now(settings.zone).date() + timedelta(days=1)
-    begins = datetime.combine(day, start, tzinfo=settings.zone)
-    booking = await book_partner(session, customer, partner.id, begins, begins + VISIT)
-    assert slot not in await slots_of(client, customer, str(facial.id), day)
+    day = tomorrow()
+    first = await book_partner(session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30))
+    second = await book_partner(session, customer, partner.id, at_ist(day, 14), at_ist(day, 15, 30))
+    assert not {"10:00 AM", "02:00 PM"} & await slots_of(client, customer, str(facial.id), day)
 
+    await session.execute(sa.delete(Booking).where(Booking.id == first.id))
+    await session.execute(sa.update(Booking).where(Booking.id == second.id).values(partner_id=None))
+    await session.commit()
+
+    assert {"10:00 AM", "02:00 PM"} <= await slots_of(client, customer, str(facial.id), day)
+
+
+async def test_a_partner_added_in_sql_shows_in_the_next_prepare(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    day = tomorrow()
+    assert await slots_of(client, customer, str(facial.id), day) == set()
+
+    await create_partner(session)
+
+    assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
+
+
+async def test_confirm_ranks_partners_freed_since_the_copy_was_read(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    partner = await create_partner(session)
+    day = tomorrow()
+    booking = await book_partner(
+        session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30)
+    )
+    preview = await prepare(client, customer, [str(facial.id)], booking_date=day.isoformat())
     await cancel_in_sql(session, booking)
 
-    assert slot in await slots_of(client, customer, str(facial.id), day)
+    booked = await confirm(client, customer, preview.json()["data"]["preview_id"], day=day)
+
+    assert booked.status_code == 201, booked.text
 
 
 async def test_a_booking_moved_to_another_day_frees_the_old_and_takes_the_new(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    """A move bumps the UTC dates of the old time and of the new one: here no day shares one."""
+    """A move bumps the old booking date and the new one, which here share no neighbour."""
     customer = await signed_in_customer(session, settings)
     facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)

@@ -15,8 +15,8 @@ PARTNERS_COUNTER = "partners"
 
 
 class BookingRevision(Base):
-    """How many times the bookings touching one UTC date have changed: any insert, delete or
-    update of a booking bumps the dates its old and new [start_at, end_at] touch."""
+    """How many times the bookings of one booking date have changed: any insert, delete or
+    update of a booking bumps its old and new `booking_date`."""
 
     __tablename__ = "booking_revisions"
 
@@ -36,4 +36,5 @@ def revision_sum(*dates: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
     without a condition): NULL without the partners row, and then no copy is trusted. Every
     counter only grows, so any bump changes the sum."""
     counted = sa.func.coalesce(sa.func.sum(BookingRevision.revision), 0)
-    return sa.select(counted + PARTNERS_REVISION).where(*dates).scalar_subquery()
+    total = sa.cast(counted + PARTNERS_REVISION, sa.BigInteger)  # PostgreSQL's sum is numeric
+    return sa.select(total).where(*dates).scalar_subquery()

@@ -18,18 +18,21 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from minuteserv.bookings.availability import EligiblePartner, day_window, read_schedule
+from minuteserv.bookings.availability import EligiblePartner, read_schedule
 from minuteserv.bookings.revisions import BookingRevision, revision_sum
-from minuteserv.bookings.slots import FreeTime, SlotRules, free_slots, today
+from minuteserv.bookings.slots import FreeTime, SlotRules, free_slots, is_bookable_day, today
 
 MAX_COPIES = 512
 """Days times category sets kept; the oldest stored goes first (30 days ahead and a few dozen
 carts' category sets fit many times over)."""
 
+NEIGHBOURS = timedelta(days=1)
+"""A day's schedule holds bookings of that date, of the day before (visits running past
+midnight) and of the day after (when the day's last visit does): each lasts under a day."""
 WINDOW_REVISION = sa.select(
     revision_sum(BookingRevision.day.between(sa.bindparam("first"), sa.bindparam("last")))
 )
-"""What a day's schedule depends on: the dates of its window, and the partners."""
+"""What a day's schedule depends on: its bookings' dates, and the partners."""
 
 
 class DaySchedule:
@@ -80,6 +83,8 @@ class ScheduleCache:
         categories: Collection[str],
         now: datetime,
     ) -> list[time]:
+        if not is_bookable_day(self.rules, day, now):
+            return []  # nothing to read, nor to keep a copy of
         schedule = await self.on(connection, day, categories)
         return free_slots(self.rules, day, duration_minutes, now, schedule.free_time)
 
@@ -104,10 +109,7 @@ class ScheduleCache:
         return first, []
 
     async def _revision(self, connection: AsyncConnection, day: date) -> int | None:
-        """The counters of every UTC date the day's window touches: a booking that can change
-        the day's schedule overlaps the window, so one of its dates is among them."""
-        start, end = day_window(self.rules, day)
-        bounds = {"first": start.date(), "last": end.date()}  # UTC datetimes
+        bounds = {"first": day - NEIGHBOURS, "last": day + NEIGHBOURS}
         revision: int | None = await connection.scalar(WINDOW_REVISION, bounds)
         return revision
 
