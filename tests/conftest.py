@@ -258,11 +258,18 @@ async def other_process(
             yield client
 
 
+class SelectLog(list[str]):
+    """The SELECT statements sent, in order."""
+
+    def naming(self, fragment: str) -> list[str]:
+        return [statement for statement in self if fragment in statement]
+
+
 @pytest.fixture
-def selects(database: TestDatabase) -> Iterator[list[str]]:
+def selects(database: TestDatabase) -> Iterator[SelectLog]:
     """The SELECT statements the app sends while the test runs."""
     engine = database.sessionmaker.kw["bind"].sync_engine
-    seen: list[str] = []
+    seen = SelectLog()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):

@@ -24,7 +24,7 @@ from minuteserv.core import clock, migrations
 from minuteserv.core.db import Reader, create_engine, create_sessionmaker
 from minuteserv.partners.models import Partner
 from minuteserv.users.models import User
-from tests.conftest import TestDatabase, make_settings
+from tests.conftest import SelectLog, TestDatabase, make_settings
 from tests.factories import (
     admin_token,
     ago,
@@ -398,7 +398,7 @@ async def test_the_dashboard_reads_its_rows_once_then_only_its_version(
     client: httpx.AsyncClient,
     session: AsyncSession,
     admin_auth: dict[str, str],
-    selects: list[str],
+    selects: SelectLog,
 ) -> None:
     await make_rows(session)
     first = await client.get(DASHBOARD, headers=admin_auth)
@@ -407,8 +407,8 @@ async def test_the_dashboard_reads_its_rows_once_then_only_its_version(
     second = await client.get(DASHBOARD, headers=admin_auth)
 
     assert second.status_code == 200 and second.content == first.content
-    assert not [statement for statement in selects if "booking_day_totals" in statement]
-    assert [statement for statement in selects if "booking_revisions" in statement]
+    assert not selects.naming("booking_day_totals")
+    assert selects.naming("booking_revisions")
 
 
 async def test_a_change_through_one_process_is_in_the_next_dashboard_of_another(

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.catalog.models import Service
 from minuteserv.core.revisions import CacheRevision
+from tests.conftest import SelectLog
 from tests.factories import create_service
 
 CATALOG = "/api/v1/services/catalog"
@@ -112,7 +113,7 @@ async def test_catalog_leaves_out_inactive_services_and_their_empty_categories(
 
 
 async def test_catalog_reads_services_once_then_only_their_revision(
-    client: httpx.AsyncClient, session: AsyncSession, selects: list[str]
+    client: httpx.AsyncClient, session: AsyncSession, selects: SelectLog
 ) -> None:
     for category in ("Facial", "Waxing", "Bleach"):
         for cost in (100, 200):

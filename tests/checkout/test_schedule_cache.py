@@ -2,7 +2,8 @@
 copy until a write to bookings or partners, by any process or by hand in SQL, bumps the
 counters the copy was read at."""
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from tests.checkout.helpers import (
     signed_in_customer,
     tomorrow,
 )
+from tests.conftest import SelectLog
 from tests.factories import create_partner, create_service
 
 TEN_AM_VISIT = {"09:00 AM", "09:30 AM", "10:00 AM", "10:30 AM", "11:00 AM"}
@@ -37,170 +39,167 @@ async def cancel_in_sql(session: AsyncSession, booking: Booking) -> None:
     await session.commit()
 
 
-async def slots_of(
-    client: httpx.AsyncClient, customer: Customer, service_id: str, day: date
-) -> set[str]:
-    response = await prepare(client, customer, [service_id], booking_date=day.isoformat())
-    assert response.status_code == 200, response.text
-    return set(response.json()["data"]["available_slots"])
+@dataclass
+class Cart:
+    """A signed-in customer's cart of one 60-minute facial, for tomorrow unless told."""
+
+    customer: Customer
+    service_id: str
+    day: date
+
+    async def slots(self, client: httpx.AsyncClient, day: date | None = None) -> set[str]:
+        day = day or self.day
+        response = await prepare(
+            client, self.customer, [self.service_id], booking_date=day.isoformat()
+        )
+        assert response.status_code == 200, response.text
+        return set(response.json()["data"]["available_slots"])
+
+    async def book(
+        self, session: AsyncSession, partner: Partner, start: datetime, end: datetime
+    ) -> Booking:
+        return await book_partner(session, self.customer, partner.id, start, end)
+
+
+@pytest.fixture
+async def cart(session: AsyncSession, settings: Settings) -> Cart:
+    customer = await signed_in_customer(session, settings)
+    facial = await create_service(session, duration_minutes=60)
+    return Cart(customer, str(facial.id), tomorrow())
 
 
 async def test_prepare_reads_a_schedule_once_then_only_its_revision(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, selects: list[str]
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart, selects: SelectLog
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     await create_partner(session)
-    day = tomorrow()
 
     selects.clear()
-    first = await slots_of(client, customer, str(facial.id), day)
-    first_reads = [statement for statement in selects if "FROM partners" in statement]
+    first = await cart.slots(client)
+    first_reads = selects.naming("FROM partners")
     selects.clear()
-    second = await slots_of(client, customer, str(facial.id), day)
+    second = await cart.slots(client)
 
     assert first == second and "10:00 AM" in first
     assert len(first_reads) == 1
-    assert not [statement for statement in selects if "FROM partners" in statement]
-    assert [statement for statement in selects if "booking_revisions" in statement]
+    assert not selects.naming("FROM partners")
+    assert selects.naming("booking_revisions")
 
 
 async def test_a_booking_confirmed_through_another_process_leaves_the_next_prepare(
     client: httpx.AsyncClient,
     other_process: httpx.AsyncClient,
     session: AsyncSession,
-    settings: Settings,
+    cart: Cart,
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     await create_partner(session)
-    day = tomorrow()
-    assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
+    day = cart.day
+    assert await cart.slots(client) >= TEN_AM_VISIT
 
-    preview = await prepare(other_process, customer, [str(facial.id)], booking_date=str(day))
+    preview = await prepare(other_process, cart.customer, [cart.service_id], booking_date=str(day))
     booked = await confirm(
-        other_process, customer, preview.json()["data"]["preview_id"], day=day, slot="10:00 AM"
+        other_process, cart.customer, preview.json()["data"]["preview_id"], day=day, slot="10:00 AM"
     )
 
     assert booked.status_code == 201, booked.text
-    after = await slots_of(client, customer, str(facial.id), day)
+    after = await cart.slots(client)
     assert not TEN_AM_VISIT & after
     assert {"08:30 AM", "11:30 AM"} <= after
 
 
 async def test_a_booking_cancelled_in_sql_frees_its_slots_in_the_next_prepare(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
-    booking = await book_partner(
-        session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30)
-    )
-    assert not TEN_AM_VISIT & await slots_of(client, customer, str(facial.id), day)
+    day = cart.day
+    booking = await cart.book(session, partner, at_ist(day, 10), at_ist(day, 11, 30))
+    assert not TEN_AM_VISIT & await cart.slots(client)
 
     await cancel_in_sql(session, booking)
 
-    assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
+    assert await cart.slots(client) >= TEN_AM_VISIT
 
 
 async def test_a_booking_of_the_day_before_running_past_midnight_counts(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
     """A day's copy depends on the bookings of the day before too."""
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
-    overnight = await book_partner(
-        session, customer, partner.id, at_ist(day - timedelta(days=1), 23), at_ist(day, 9)
+    day = cart.day
+    overnight = await cart.book(
+        session, partner, at_ist(day - timedelta(days=1), 23), at_ist(day, 9)
     )
-    assert "08:00 AM" not in await slots_of(client, customer, str(facial.id), day)
+    assert "08:00 AM" not in await cart.slots(client)
 
     await cancel_in_sql(session, overnight)
 
-    assert "08:00 AM" in await slots_of(client, customer, str(facial.id), day)
+    assert "08:00 AM" in await cart.slots(client)
 
 
 @pytest.mark.parametrize("settings_overrides", [{"slot_end": "23:30", "travel_buffer_minutes": 60}])
 async def test_a_booking_of_the_day_after_counts_when_the_last_visit_runs_past_midnight(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
     """The 22:30 visit's travel ends at 00:30: a booking at midnight the next day holds it."""
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
+    day = cart.day
     midnight = at_ist(day + timedelta(days=1), 0)
-    booking = await book_partner(session, customer, partner.id, midnight, midnight + VISIT)
-    assert "10:30 PM" not in await slots_of(client, customer, str(facial.id), day)
+    booking = await cart.book(session, partner, midnight, midnight + VISIT)
+    assert "10:30 PM" not in await cart.slots(client)
 
     await cancel_in_sql(session, booking)
 
-    assert "10:30 PM" in await slots_of(client, customer, str(facial.id), day)
+    assert "10:30 PM" in await cart.slots(client)
 
 
 async def test_a_booking_deleted_or_unassigned_in_sql_frees_its_partner(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
-    first = await book_partner(session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30))
-    second = await book_partner(session, customer, partner.id, at_ist(day, 14), at_ist(day, 15, 30))
-    assert not {"10:00 AM", "02:00 PM"} & await slots_of(client, customer, str(facial.id), day)
+    day = cart.day
+    first = await cart.book(session, partner, at_ist(day, 10), at_ist(day, 11, 30))
+    second = await cart.book(session, partner, at_ist(day, 14), at_ist(day, 15, 30))
+    assert not {"10:00 AM", "02:00 PM"} & await cart.slots(client)
 
     await session.execute(sa.delete(Booking).where(Booking.id == first.id))
     await session.execute(sa.update(Booking).where(Booking.id == second.id).values(partner_id=None))
     await session.commit()
 
-    assert {"10:00 AM", "02:00 PM"} <= await slots_of(client, customer, str(facial.id), day)
+    assert {"10:00 AM", "02:00 PM"} <= await cart.slots(client)
 
 
 async def test_a_partner_added_in_sql_shows_in_the_next_prepare(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
-    day = tomorrow()
-    assert await slots_of(client, customer, str(facial.id), day) == set()
+    assert await cart.slots(client) == set()
 
     await create_partner(session)
 
-    assert await slots_of(client, customer, str(facial.id), day) >= TEN_AM_VISIT
+    assert await cart.slots(client) >= TEN_AM_VISIT
 
 
 async def test_confirm_ranks_partners_freed_since_the_copy_was_read(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
-    booking = await book_partner(
-        session, customer, partner.id, at_ist(day, 10), at_ist(day, 11, 30)
-    )
-    preview = await prepare(client, customer, [str(facial.id)], booking_date=day.isoformat())
+    day = cart.day
+    booking = await cart.book(session, partner, at_ist(day, 10), at_ist(day, 11, 30))
+    preview = await prepare(client, cart.customer, [cart.service_id], booking_date=day.isoformat())
     await cancel_in_sql(session, booking)
 
-    booked = await confirm(client, customer, preview.json()["data"]["preview_id"], day=day)
+    booked = await confirm(client, cart.customer, preview.json()["data"]["preview_id"], day=day)
 
     assert booked.status_code == 201, booked.text
 
 
 async def test_a_booking_moved_to_another_day_frees_the_old_and_takes_the_new(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
     """A move bumps the old booking date and the new one, which here share no neighbour."""
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
     day, later = tomorrow(), tomorrow() + timedelta(days=2)
-    booking = await book_partner(session, customer, partner.id, at_ist(day, 8), at_ist(day, 9, 30))
-    assert "08:00 AM" not in await slots_of(client, customer, str(facial.id), day)
-    assert "12:00 PM" in await slots_of(client, customer, str(facial.id), later)
+    booking = await cart.book(session, partner, at_ist(day, 8), at_ist(day, 9, 30))
+    assert "08:00 AM" not in await cart.slots(client)
+    assert "12:00 PM" in await cart.slots(client, later)
 
     await session.execute(
         sa.update(Booking)
@@ -209,22 +208,19 @@ async def test_a_booking_moved_to_another_day_frees_the_old_and_takes_the_new(
     )
     await session.commit()
 
-    assert "08:00 AM" in await slots_of(client, customer, str(facial.id), day)
-    assert "12:00 PM" not in await slots_of(client, customer, str(facial.id), later)
+    assert "08:00 AM" in await cart.slots(client)
+    assert "12:00 PM" not in await cart.slots(client, later)
 
 
 async def test_a_partner_made_unavailable_leaves_the_next_prepare_of_every_process(
     client: httpx.AsyncClient,
     other_process: httpx.AsyncClient,
     session: AsyncSession,
-    settings: Settings,
+    cart: Cart,
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
     for cached in (client, other_process):
-        assert await slots_of(cached, customer, str(facial.id), day)
+        assert await cart.slots(cached)
 
     await session.execute(
         sa.update(Partner).where(Partner.id == partner.id).values(is_available=False)
@@ -232,17 +228,14 @@ async def test_a_partner_made_unavailable_leaves_the_next_prepare_of_every_proce
     await session.commit()
 
     for cached in (client, other_process):
-        assert await slots_of(cached, customer, str(facial.id), day) == set()
+        assert await cart.slots(cached) == set()
 
 
 async def test_a_counter_that_went_missing_and_came_back_never_revives_an_old_copy(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, cart: Cart
 ) -> None:
-    customer = await signed_in_customer(session, settings)
-    facial = await create_service(session, duration_minutes=60)
     partner = await create_partner(session)
-    day = tomorrow()
-    assert await slots_of(client, customer, str(facial.id), day)  # cached at the counter's value
+    assert await cart.slots(client)  # cached at the counter's value
     counter = sa.select(CacheRevision.revision).where(CacheRevision.name == "partners")
     value = await session.scalar(counter)
     await session.execute(sa.delete(CacheRevision).where(CacheRevision.name == "partners"))
@@ -250,10 +243,10 @@ async def test_a_counter_that_went_missing_and_came_back_never_revives_an_old_co
         sa.update(Partner).where(Partner.id == partner.id).values(is_available=False)
     )  # bumps nothing: the counter is gone
     await session.commit()
-    while_missing = await slots_of(client, customer, str(facial.id), day)
+    while_missing = await cart.slots(client)
 
     session.add(CacheRevision(name="partners", revision=value))  # a restore, say
     await session.commit()
-    after = await slots_of(client, customer, str(facial.id), day)
+    after = await cart.slots(client)
 
     assert while_missing == after == set()

@@ -3,7 +3,6 @@ per-day totals that triggers keep exact (bookings/totals.py), and indexes that h
 bookings and the few waiting for a partner; and served from a copy each process keeps until a
 booking or partner changes, a booking waiting for a partner starts, or the day turns."""
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from minuteserv.core import clock
 from minuteserv.core.db import Reader
 from minuteserv.core.envelope import Envelope
 from minuteserv.core.money import from_paise
-from minuteserv.core.revisions import RevisionWatch
+from minuteserv.core.revisions import RevisionWatch, VersionedBody
 from minuteserv.partners.models import Partner
 
 RECENT_BOOKINGS = 10
@@ -138,7 +137,7 @@ VERSION = sa.select(
 
 @dataclass(frozen=True, slots=True)
 class Version:
-    revision: int | None
+    revision: int
     unassigned_upcoming: int
     today: date
 
@@ -152,28 +151,19 @@ class DashboardCache:
         self._reader = reader
         self._zone = zone
         self._version = RevisionWatch(self._read_version)
-        self._cached: tuple[Version, bytes] | None = None
-        self._rebuilding = asyncio.Lock()
+        self._body: VersionedBody[Version] = VersionedBody(self._build)
 
     async def response_body(self) -> bytes:
-        version = await self._version.current()
-        if version.revision is None:  # the counter is gone: no copy can be trusted, now or later
-            self._cached = None
-            return await self._build()
-        if self._cached is None or self._cached[0] != version:
-            async with self._rebuilding:  # one rebuild, however many requests found it stale
-                if self._cached is None or self._cached[0] != version:
-                    self._cached = (version, await self._build())
-        return self._cached[1]
+        return await self._body.at(await self._version.current())
 
-    async def _read_version(self) -> Version:
+    async def _read_version(self) -> Version | None:
         now = clock.now()
         async with self._reader.connection() as connection:
             row = (await connection.execute(VERSION, {"now": now})).one()
+        if row.revision is None:  # the partners counter is gone
+            return None
         return Version(row.revision, row.unassigned_upcoming, now.astimezone(self._zone).date())
 
     async def _build(self) -> bytes:
-        # Read after the version: the copy is at least as new as the version it is filed
-        # under, never older (at worst the next request rebuilds it once more).
         dashboard = await overview(self._reader, now=clock.now(), zone=self._zone)
         return Envelope[Dashboard](data=dashboard).model_dump_json().encode()

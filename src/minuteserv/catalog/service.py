@@ -1,7 +1,6 @@
 """The catalog customers browse: read on every visit, so it is served from a copy each process
 keeps, already serialized, and rebuilt only when the services table has changed."""
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from minuteserv.catalog.models import Service
 from minuteserv.catalog.schemas import Catalog
 from minuteserv.core.envelope import Envelope
-from minuteserv.core.revisions import RevisionWatch, revision_reader
+from minuteserv.core.revisions import RevisionWatch, VersionedBody, revision_reader
 
 CatalogRow = sa.Row[*tuple[Any, ...]]
 
@@ -53,23 +52,12 @@ class CatalogCache:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._revision = RevisionWatch(revision_reader(sessionmaker, "catalog"))
-        self._cached: tuple[int, bytes] | None = None
-        self._rebuilding = asyncio.Lock()
+        self._body: VersionedBody[int] = VersionedBody(self._build)
 
     async def response_body(self) -> bytes:
-        revision = await self._revision.current()
-        if revision is None:  # the counter is gone: no copy can be trusted, now or later
-            self._cached = None
-            return await self._build()
-        if self._cached is None or self._cached[0] != revision:
-            async with self._rebuilding:  # one rebuild, however many requests found it stale
-                if self._cached is None or self._cached[0] != revision:
-                    self._cached = (revision, await self._build())
-        return self._cached[1]
+        return await self._body.at(await self._revision.current())
 
     async def _build(self) -> bytes:
-        # Read after the revision: the copy is at least as new as the revision it is filed
-        # under, never older (at worst the next request rebuilds it once more).
         async with self._sessionmaker() as session:
             catalog = await active_catalog(session)
         return Envelope[Catalog](data=catalog).model_dump_json().encode()

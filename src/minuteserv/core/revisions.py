@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from minuteserv.core.db import Base
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class CacheRevision(Base):
@@ -62,6 +63,29 @@ class RevisionWatch(Generic[T]):
         except BaseException:
             batch.cancel()  # shut down mid-read: its callers must not wait forever
             raise
+
+
+class VersionedBody(Generic[V]):
+    """A response body filed under the version of the data it was built from, rebuilt once
+    however many requests find it stale. Without a version (its counter is gone) no body can
+    be trusted, now or later: it is built afresh and none is kept."""
+
+    def __init__(self, build: Callable[[], Awaitable[bytes]]) -> None:
+        self._build = build
+        self._cached: tuple[V, bytes] | None = None
+        self._rebuilding = asyncio.Lock()
+
+    async def at(self, version: V | None) -> bytes:
+        # The build reads after the version was: the body is at least as new as the version
+        # it is filed under, never older (at worst the next request rebuilds it once more).
+        if version is None:
+            self._cached = None
+            return await self._build()
+        if self._cached is None or self._cached[0] != version:
+            async with self._rebuilding:
+                if self._cached is None or self._cached[0] != version:
+                    self._cached = (version, await self._build())
+        return self._cached[1]
 
 
 def revision_reader(
