@@ -1,5 +1,4 @@
--- POST /checkout/confirm: the caller, the preview, the address, the preview locked, the counters
--- of the day's schedule (which other confirms keep changing, so the copy is read again), the
+-- POST /checkout/confirm: the caller, the preview, the address, the preview locked, the
 -- partners covering the cart, a row each with their busy ranges on the day as epoch seconds, a savepoint with the
 -- chosen partner locked (SKIP LOCKED) and checked for overlap, the booking, its two history events, the
 -- preview marked used, and (every other request, as online) the payment row.
@@ -18,12 +17,6 @@ WHERE user_addresses.id = bench.id('address', bench.preview_user(:j))
   AND user_addresses.user_id = bench.id('user', bench.preview_user(:j))
   AND user_addresses.deleted_at IS NULL;
 SELECT * FROM checkout_previews WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
-SELECT coalesce(sum(booking_revisions.revision), 0)
-       + (SELECT cache_revisions.revision FROM cache_revisions
-          WHERE cache_revisions.name = 'partners')
-FROM booking_revisions
-WHERE booking_revisions.day BETWEEN :confirm_first_day::date + :day::int - 1
-                                 AND :confirm_first_day::date + :day::int;
 SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
        array_agg(CAST(floor(date_part('epoch', bookings.start_at)) AS BIGINT))
            FILTER (WHERE bookings.start_at IS NOT NULL),

@@ -25,7 +25,7 @@ SELECT coalesce(sum(booking_revisions.revision), 0)
        + (SELECT cache_revisions.revision FROM cache_revisions
           WHERE cache_revisions.name = 'partners')
 FROM booking_revisions
-WHERE booking_revisions.day BETWEEN :busy_day::date - 1 AND :busy_day::date;
+WHERE booking_revisions.day BETWEEN :busy_day::date - 1 AND :busy_day::date + 1;
 INSERT INTO checkout_previews (user_id, address_id, items, categories, duration_minutes,
     subtotal, discount, tax, grand_total, partner_payout, promo, promo_code_id, booking_date,
     expires_at, booking_id, id, created_at)

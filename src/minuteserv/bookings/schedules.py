@@ -2,9 +2,11 @@
 only while the revision counters (bookings/revisions.py) say nothing it depends on has changed
 since it was read.
 
-A customer's prepare and confirm read the schedule of a day that others are browsing too; the
-search costs the database a scan of every eligible partner's bookings and the process the
-parsing of them, where checking the counters is one small indexed read. The counters are read
+Every prepare reads the free slots of a day that other customers are browsing too; the search
+costs the database a scan of every eligible partner's bookings and the process the parsing of
+them, where checking the counters is one small indexed read. (Confirm reads afresh: each
+booking makes its day's copy stale, so under a stream of confirms the check would only add a
+round trip.) The counters are read
 before the schedule, on the same connection, so a copy is never older than the revision it is
 filed under, in this process or any other.
 

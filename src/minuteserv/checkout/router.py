@@ -81,7 +81,6 @@ async def confirm(
     session: SessionDep,
     settings: SettingsDep,
     gateway: GatewayDep,
-    schedules: SchedulesDep,
     response: Response,
 ) -> Envelope[ConfirmResult]:
     """Book the preview in the chosen slot; online payment answers with the Razorpay order.
@@ -101,7 +100,6 @@ async def confirm(
         user=user,
         choice=choice,
         gateway=gateway,
-        schedules=schedules,
         settings=settings,
         now=clock.now(),
     )

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.addresses import service as addresses_service
-from minuteserv.addresses.models import UserAddress
 from minuteserv.bookings import history
 from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.models import (
@@ -24,7 +23,7 @@ from minuteserv.bookings.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import rank_free, reserve_first_free
+from minuteserv.bookings.reservation import ranked_free_partners, reserve_first_free
 from minuteserv.bookings.schedules import ScheduleCache
 from minuteserv.bookings.slots import BusyRange, upcoming_slots, visit_range
 from minuteserv.checkout import cart
@@ -46,7 +45,6 @@ from minuteserv.checkout.pricing import (
 )
 from minuteserv.core.config import Settings
 from minuteserv.integrations.payments import PaymentGateway
-from minuteserv.partners.models import Partner
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
 from minuteserv.users.models import User
@@ -204,7 +202,6 @@ async def confirm(
     user: User,
     choice: BookingChoice,
     gateway: PaymentGateway,
-    schedules: ScheduleCache,
     settings: Settings,
     now: datetime,
 ) -> Confirmed:
@@ -239,9 +236,18 @@ async def confirm(
     if preview.booking_id is not None:
         return await _already_booked(session, preview)
     visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
-    partner = await _reserve_partner(
-        session, schedules, choice.booking_date, visit, preview.categories, address
+    # Read afresh, not from the schedule cache: under a stream of confirms each booking makes
+    # its day's copy stale for the next one, and checking it would only add a round trip.
+    ranked = await ranked_free_partners(
+        session,
+        rules,
+        day=choice.booking_date,
+        visit=visit,
+        categories=preview.categories,
+        lat=address.lat,
+        lng=address.lng,
     )
+    partner = await reserve_first_free(session, ranked, visit, categories=preview.categories)
     if partner is None:
         raise SlotUnavailable()
     if preview.promo_code_id and not await promos_service.take_use(
@@ -271,23 +277,6 @@ async def confirm(
         payments_service.open_payment(session, booking=booking, order=order)
     await _flush_booking(session)
     return Confirmed(booking=booking, created=True)
-
-
-async def _reserve_partner(
-    session: AsyncSession,
-    schedules: ScheduleCache,
-    day: date,
-    visit: BusyRange,
-    categories: list[str],
-    address: UserAddress,
-) -> Partner | None:
-    """The best partner free for the visit, locked. Ranked from the schedule cache (nothing
-    is written yet, so what it reads is committed): each is checked again under their lock."""
-    schedule = await schedules.on(await session.connection(), day, categories)
-    ranked = rank_free(
-        schedule.partners, schedules.rules, day=day, visit=visit, lat=address.lat, lng=address.lng
-    )
-    return await reserve_first_free(session, ranked, visit, categories=categories)
 
 
 async def _owned_preview(
