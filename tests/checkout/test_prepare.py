@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +10,14 @@ from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core import clock
 from minuteserv.core.config import Settings
 from tests.checkout.helpers import at_ist, book_partner, prepare, signed_in_customer, tomorrow
-from tests.factories import create_partner, create_promo, create_service, reload
+from tests.factories import (
+    bearer,
+    create_partner,
+    create_promo,
+    create_service,
+    deleted_users_token,
+    reload,
+)
 
 PREPARE = "/api/v1/checkout/prepare"
 
@@ -239,3 +247,19 @@ async def test_carts_of_different_categories_each_get_their_own_partners(
         answer.json()["data"]["available_slots"] for answer in answers
     )
     assert facial_slots and waxing_slots == [] and both_slots == []
+
+
+async def test_a_token_whose_user_was_deleted_is_401_and_stores_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """The user is checked in the address's query, not by a look-up of its own."""
+    facial = await create_service(session)
+    await create_partner(session)
+    token = await deleted_users_token(session, settings)
+    body = {"service_ids": [str(facial.id)], "address_id": str(uuid.uuid4())}
+
+    response = await client.post(PREPARE, json=body, headers=bearer(token))
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "The token's user no longer exists."
+    assert await session.scalar(sa.select(sa.func.count()).select_from(CheckoutPreview)) == 0

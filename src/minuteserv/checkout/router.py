@@ -2,7 +2,7 @@ from collections import Counter
 
 from fastapi import APIRouter, Response, status
 
-from minuteserv.auth.dependencies import CurrentUser
+from minuteserv.auth.dependencies import ClaimedUserId, CurrentUser
 from minuteserv.bookings.dependencies import SchedulesDep
 from minuteserv.bookings.schemas import BookingSummary
 from minuteserv.checkout import service
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/checkout", tags=["checkout"])
 )
 async def prepare(
     body: PrepareRequest,
-    user: CurrentUser,
+    user_id: ClaimedUserId,
     session: SessionDep,
     schedules: SchedulesDep,
     settings: SettingsDep,
@@ -48,7 +48,7 @@ async def prepare(
     )
     prepared = await service.prepare(
         session,
-        user=user,
+        user_id=user_id,
         request=request,
         schedules=schedules,
         settings=settings,

@@ -90,14 +90,14 @@ class Confirmed:
 async def prepare(
     session: AsyncSession,
     *,
-    user: User,
+    user_id: uuid.UUID,
     request: CartRequest,
     schedules: ScheduleCache,
     settings: Settings,
     now: datetime,
 ) -> Prepared:
     """Price the cart from the catalog, judge the promo, store the preview, list free slots."""
-    await addresses_service.require_owned(session, user_id=user.id, address_id=request.address_id)
+    await addresses_service.require_owned(session, user_id=user_id, address_id=request.address_id)
     lines = await cart.priced_lines(session, request.quantities)
     amount = subtotal(lines)
     verdict, promo_id = await _judge_promo(session, request.promo_code, amount=amount, now=now)
@@ -111,7 +111,7 @@ async def prepare(
     preview = CheckoutPreview(
         id=uuid.uuid4(),
         created_at=now,
-        user_id=user.id,
+        user_id=user_id,
         address_id=request.address_id,
         items=[_line_json(line) for line in lines],
         categories=cart.categories(lines),
