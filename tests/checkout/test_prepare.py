@@ -252,14 +252,16 @@ async def test_carts_of_different_categories_each_get_their_own_partners(
 async def test_a_token_whose_user_was_deleted_is_401_and_stores_nothing(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
-    """The user is checked in the address's query, not by a look-up of its own."""
+    """Checked before the cart, as on every route: a token of nobody is 401 whatever the body."""
     facial = await create_service(session)
     await create_partner(session)
     token = await deleted_users_token(session, settings)
     body = {"service_ids": [str(facial.id)], "address_id": str(uuid.uuid4())}
 
-    response = await client.post(PREPARE, json=body, headers=bearer(token))
+    responses = [
+        await client.post(PREPARE, json=sent, headers=bearer(token)) for sent in (body, {})
+    ]
 
-    assert response.status_code == 401
-    assert response.json()["error"]["message"] == "The token's user no longer exists."
+    assert [response.status_code for response in responses] == [401, 401]
+    assert responses[0].json()["error"]["message"] == "The token's user no longer exists."
     assert await session.scalar(sa.select(sa.func.count()).select_from(CheckoutPreview)) == 0

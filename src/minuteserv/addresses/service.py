@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.addresses.models import UserAddress
 from minuteserv.addresses.schemas import AddressIn
-from minuteserv.auth.dependencies import UserGone
 from minuteserv.core.errors import NotFound
 from minuteserv.users.models import User
 
@@ -61,32 +60,15 @@ async def get_owned(
     return address
 
 
-OWNER_AND_ADDRESS = (
-    sa.select(User.id, UserAddress.id.label("address_id"))
-    .outerjoin(
-        UserAddress,
-        sa.and_(
-            UserAddress.id == sa.bindparam("address_id"),
-            UserAddress.user_id == User.id,
-            UserAddress.deleted_at.is_(None),
-        ),
-    )
-    .where(User.id == sa.bindparam("user_id"))
-)
-
-
 async def require_owned(
-    session: AsyncSession, *, user_id: uuid.UUID, address_id: uuid.UUID
+    session: AsyncSession, *, user_id: uuid.UUID, address_id: uuid.UUID | str
 ) -> None:
-    """That the user still exists (UserGone) and the address is theirs and live
-    (AddressNotFound), in one plain statement: every prepare makes it."""
+    """`get_owned`'s check alone, as one plain statement (every prepare makes it)."""
     connection = await session.connection()
-    row = (
-        await connection.execute(OWNER_AND_ADDRESS, {"user_id": user_id, "address_id": address_id})
-    ).first()
-    if row is None:
-        raise UserGone()
-    if row.address_id is None:
+    found = await connection.scalar(
+        sa.select(UserAddress.id).where(UserAddress.id == _parse_id(address_id), _live(user_id))
+    )
+    if found is None:
         raise AddressNotFound()
 
 

@@ -2,7 +2,7 @@ from collections import Counter
 
 from fastapi import APIRouter, Response, status
 
-from minuteserv.auth.dependencies import ClaimedUserId, CurrentUser
+from minuteserv.auth.dependencies import CurrentUser, LiveUserId
 from minuteserv.bookings.dependencies import SchedulesDep
 from minuteserv.bookings.schemas import BookingSummary
 from minuteserv.checkout import service
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/checkout", tags=["checkout"])
 )
 async def prepare(
     body: PrepareRequest,
-    user_id: ClaimedUserId,
+    user_id: LiveUserId,
     session: SessionDep,
     schedules: SchedulesDep,
     settings: SettingsDep,
