@@ -22,6 +22,7 @@ from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from minuteserv.core import clock, migrations
 from minuteserv.core.db import Reader, create_engine, create_sessionmaker
+from minuteserv.core.revisions import CacheRevision
 from minuteserv.partners.models import Partner
 from minuteserv.users.models import User
 from tests.conftest import SelectLog, TestDatabase, make_settings
@@ -437,6 +438,24 @@ async def test_a_partner_deactivated_in_sql_leaves_the_next_count(
     await assert_dashboard_counts(client, session, admin_auth, partners=1)
 
     await session.execute(sa.update(Partner).values(is_active=False))
+    await session.commit()
+
+    await assert_dashboard_counts(client, session, admin_auth, partners=0)
+
+
+async def test_a_counter_that_went_missing_and_came_back_never_revives_an_old_copy(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    await make_rows(session)
+    await assert_dashboard_counts(client, session, admin_auth, partners=1)
+    counter = sa.select(CacheRevision.revision).where(CacheRevision.name == "partners")
+    value = await session.scalar(counter)
+    await session.execute(sa.delete(CacheRevision).where(CacheRevision.name == "partners"))
+    await session.execute(sa.update(Partner).values(is_active=False))  # bumps nothing now
+    await session.commit()
+    await assert_dashboard_counts(client, session, admin_auth, partners=0)
+
+    session.add(CacheRevision(name="partners", revision=value))  # a restore, say
     await session.commit()
 
     await assert_dashboard_counts(client, session, admin_auth, partners=0)
