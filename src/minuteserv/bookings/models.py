@@ -39,8 +39,9 @@ class AssignmentStatus(StrEnum):
 
 
 UNASSIGNED_LIVE = sa.text("partner_id IS NULL AND status <> 'cancelled'")
-LIVE = sa.text("status <> 'cancelled'")
 """Bookings waiting for a partner: few at any time, so a partial index finds them at once."""
+LIVE = sa.text("status <> 'cancelled'")
+"""Bookings that hold their partner's time: what the slot search reads."""
 
 
 class Booking(UUIDPrimaryKey, CreatedAt, Base):

@@ -14,7 +14,7 @@ was seen taken.
 """
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import date
 from enum import Enum
 
@@ -100,18 +100,20 @@ async def _lock_if_free(
     return Unavailable.HELD if partner is None and skip_locked else Unavailable.TAKEN
 
 
-def rank_free(
-    partners: Iterable[EligiblePartner],
+async def ranked_free_partners(
+    session: AsyncSession,
     rules: SlotRules,
     *,
     day: date,
     visit: BusyRange,
+    categories: Collection[str],
     lat: float | None,
     lng: float | None,
     reassigning: Booking | None = None,
 ) -> list[uuid.UUID]:
-    """Those of `partners` free for `visit`, best first by the assignment score; the booking
+    """Eligible partners free for `visit`, best first by the assignment score; the booking
     being reassigned, if any, neither makes its own partner busy nor adds to their load."""
+    partners = await schedule_for(session, rules, day, categories)
     if reassigning is not None:
         partners = [_without(partner, reassigning) for partner in partners]
     visit_span, whole_day = span_of(visit), day_bounds(rules, day)
@@ -129,24 +131,6 @@ def rank_free(
     return [uuid.UUID(candidate.partner_id) for candidate in rank(candidates, lat=lat, lng=lng)]
 
 
-async def ranked_free_partners(
-    session: AsyncSession,
-    rules: SlotRules,
-    *,
-    day: date,
-    visit: BusyRange,
-    categories: Collection[str],
-    lat: float | None,
-    lng: float | None,
-    reassigning: Booking | None = None,
-) -> list[uuid.UUID]:
-    """`rank_free` over the eligible partners as this transaction sees them."""
-    partners = await schedule_for(session, rules, day, categories)
-    return rank_free(
-        partners, rules, day=day, visit=visit, lat=lat, lng=lng, reassigning=reassigning
-    )
-
-
 async def reserve_first_free(
     session: AsyncSession,
     ranked: list[uuid.UUID],
@@ -156,7 +140,7 @@ async def reserve_first_free(
     ignore_booking: uuid.UUID | None = None,
 ) -> Partner | None:
     """Lock and return the first of `ranked` still free for `visit`; None when nobody is.
-    The ranking may be stale: each partner is checked again under their lock."""
+    The ranking was read without locks: each partner is checked again under their lock."""
     for skip_locked in (True, False):
         held = []
         for partner_id in ranked:

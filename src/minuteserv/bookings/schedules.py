@@ -6,9 +6,8 @@ Every prepare reads the free slots of a day that other customers are browsing to
 costs the database a scan of every eligible partner's bookings and the process the parsing of
 them, where checking the counters is one small indexed read. (Confirm reads afresh: each
 booking makes its day's copy stale, so under a stream of confirms the check would only add a
-round trip.) The counters are read
-before the schedule, on the same connection, so a copy is never older than the revision it is
-filed under, in this process or any other.
+round trip.) The counters are read before the schedule, on the same connection, so a copy is
+never older than the revision it is filed under, in this process or any other.
 
 What is cached must be committed: read only in a transaction that has not itself written
 bookings or partners (its writes would be seen, and a rollback would leave them in the copy).
@@ -61,7 +60,7 @@ class ScheduleCache:
         self.rules = rules
         self._copies: dict[tuple[date, frozenset[str]], tuple[int, DaySchedule]] = {}
 
-    async def on(
+    async def _on(
         self, connection: AsyncConnection, day: date, categories: Collection[str]
     ) -> DaySchedule:
         key = (day, frozenset(categories))
@@ -87,7 +86,7 @@ class ScheduleCache:
     ) -> list[time]:
         if not is_bookable_day(self.rules, day, now):
             return []  # nothing to read, nor to keep a copy of
-        schedule = await self.on(connection, day, categories)
+        schedule = await self._on(connection, day, categories)
         return free_slots(self.rules, day, duration_minutes, now, schedule.free_time)
 
     async def first_open_day(
@@ -102,7 +101,7 @@ class ScheduleCache:
         first = today(self.rules, now)
         for offset in range(self.rules.max_days_ahead + 1):
             day = first + timedelta(days=offset)
-            schedule = await self.on(connection, day, categories)
+            schedule = await self._on(connection, day, categories)
             if not schedule.partners:
                 break  # nobody covers the cart on any day
             slots = free_slots(self.rules, day, duration_minutes, now, schedule.free_time)

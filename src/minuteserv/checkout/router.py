@@ -96,12 +96,7 @@ async def confirm(
         customer_email=body.customer_email,
     )
     confirmed = await service.confirm(
-        session,
-        user=user,
-        choice=choice,
-        gateway=gateway,
-        settings=settings,
-        now=clock.now(),
+        session, user=user, choice=choice, gateway=gateway, settings=settings, now=clock.now()
     )
     if not confirmed.created:
         response.status_code = status.HTTP_200_OK

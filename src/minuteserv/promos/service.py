@@ -38,8 +38,8 @@ async def terms_by_code(session: AsyncSession, code: str) -> tuple[uuid.UUID, Pr
     row = (await connection.execute(PROMO_TERMS, {"code": normalise_code(code)})).first()
     if row is None:
         return None
-    promo_id, *terms = row
-    return promo_id, PromoTerms(*terms)
+    terms = row._asdict()
+    return terms.pop("id"), PromoTerms(**terms)
 
 
 async def take_use(session: AsyncSession, *, promo_id: uuid.UUID, now: datetime) -> bool:
