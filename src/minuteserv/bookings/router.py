@@ -15,7 +15,7 @@ from minuteserv.bookings.schemas import (
 from minuteserv.core import clock
 from minuteserv.core.db import ReaderDep, SessionDep
 from minuteserv.core.deps import SettingsDep
-from minuteserv.core.envelope import Envelope, error_responses
+from minuteserv.core.envelope import Envelope, EnvelopeJSON, error_responses
 from minuteserv.payments.dependencies import GatewayDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -28,14 +28,14 @@ async def list_bookings(
     status: BookingStatus | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> Envelope[BookingPage]:
+) -> EnvelopeJSON:
     """The caller's bookings, newest first."""
     found = await service.list_for_user(
         reader, user_id=user_id, status=status, page=page, limit=limit
     )
     if found is None:
         raise UserGone()
-    return Envelope(data=found)
+    return EnvelopeJSON(found)
 
 
 @router.get(
@@ -45,12 +45,12 @@ async def list_bookings(
 )
 async def get_booking(
     booking_id: uuid.UUID, user_id: ClaimedUserId, reader: ReaderDep
-) -> Envelope[BookingDetailOut]:
+) -> EnvelopeJSON:
     """One of the caller's bookings with its partner's public fields and its payment."""
     found = await service.detail(reader, user_id=user_id, booking_id=booking_id)
     if found is None:
         raise UserGone()
-    return Envelope(data=found)
+    return EnvelopeJSON(found)
 
 
 @router.post(

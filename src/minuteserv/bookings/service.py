@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,13 +16,12 @@ from minuteserv.bookings.errors import BookingNotCancellable, BookingNotFound
 from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import ActorType, Booking, BookingStatus
 from minuteserv.bookings.schemas import (
-    BookingDetailOut,
     BookingOut,
-    BookingPage,
     BookingSummary,
     PartnerPublic,
     PaymentOut,
 )
+from minuteserv.bookings.slots import format_slot
 from minuteserv.core.config import Settings
 from minuteserv.core.db import Base, Reader
 from minuteserv.core.pagination import Pagination
@@ -37,15 +37,34 @@ logger = logging.getLogger("minuteserv.bookings")
 CANCELLABLE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
-def _labelled(prefix: str, schema: type[BaseModel], entity: type[Base]) -> list[sa.Label[Any]]:
-    """The entity's columns that the schema shows, each named `prefix.field`."""
-    return [getattr(entity, field).label(f"{prefix}.{field}") for field in schema.model_fields]
+def _labelled(
+    prefix: str, schema: type[BaseModel], entity: type[Base], **selected: sa.ColumnElement[Any]
+) -> list[sa.Label[Any]]:
+    """The entity's columns that the schema shows, each named `prefix.field`; `selected`
+    gives an expression to select in a column's place."""
+    return [
+        selected.get(field, getattr(entity, field)).label(f"{prefix}.{field}")
+        for field in schema.model_fields
+    ]
+
+
+def _booking_columns(schema: type[BookingSummary]) -> list[sa.Label[Any]]:
+    """A booking's columns for `_as_sent`: its services as the JSON text they are kept in."""
+    return _labelled("booking", schema, Booking, services=sa.cast(Booking.services, sa.Text))
 
 
 def _fields(row: sa.RowMapping, prefix: str, schema: type[BaseModel]) -> dict[str, Any] | None:
     """What `_labelled` selected, or None where the outer join found no row."""
     values = {field: row[f"{prefix}.{field}"] for field in schema.model_fields}
     return values if values["id"] is not None else None
+
+
+def _as_sent(booking: dict[str, Any]) -> dict[str, Any]:
+    """A booking's `_fields` in the form its schema sends (see `EnvelopeJSON`): the slot as
+    `10:00 AM`, and the services' JSON passed on as read, not parsed and written again."""
+    booking["booking_time"] = format_slot(booking["booking_time"])
+    booking["services"] = orjson.Fragment(booking["services"])
+    return booking
 
 
 def _page_of_bookings(*, by_status: bool) -> sa.Select[Any]:
@@ -57,7 +76,7 @@ def _page_of_bookings(*, by_status: bool) -> sa.Select[Any]:
         where.append(Booking.status == sa.bindparam("status"))
     total = sa.select(sa.func.count()).select_from(Booking).where(*where).scalar_subquery()
     one_page = (
-        sa.select(*_labelled("booking", BookingSummary, Booking))
+        sa.select(*_booking_columns(BookingSummary))
         .where(*where)
         .order_by(Booking.created_at.desc(), Booking.id.desc())
         .limit(sa.bindparam("limit"))
@@ -85,8 +104,9 @@ async def list_for_user(
     status: BookingStatus | None,
     page: int,
     limit: int,
-) -> BookingPage | None:
-    """The user's bookings, newest first, one page of them; None if the user no longer exists."""
+) -> dict[str, Any] | None:
+    """The user's bookings, newest first, one page of them, as a `BookingPage` sends them
+    (see `EnvelopeJSON`); None if the user no longer exists."""
     params = {"user_id": user_id, "limit": limit, "offset": (page - 1) * limit}
     if status is None:
         rows = await reader.rows(PAGE_OF_BOOKINGS, params)
@@ -95,12 +115,10 @@ async def list_for_user(
     if not rows:
         return None
     bookings = (_fields(row, "booking", BookingSummary) for row in rows)
-    return BookingPage.model_validate(
-        {
-            "bookings": [booking for booking in bookings if booking is not None],
-            "pagination": Pagination.of(page=page, limit=limit, total=rows[0]["total"]),
-        }
-    )
+    return {
+        "bookings": [_as_sent(booking) for booking in bookings if booking is not None],
+        "pagination": Pagination.of(page=page, limit=limit, total=rows[0]["total"]).model_dump(),
+    }
 
 
 async def get_owned(
@@ -129,7 +147,7 @@ def _booking_detail() -> sa.Select[Any]:
     owned = (Booking.id == sa.bindparam("booking_id")) & (Booking.user_id == User.id)
     return (
         sa.select(
-            *_labelled("booking", BookingOut, Booking),
+            *_booking_columns(BookingOut),
             *_labelled("partner", PartnerPublic, Partner),
             *_labelled("payment", PaymentOut, Payment),
         )
@@ -146,22 +164,20 @@ BOOKING_DETAIL = _booking_detail()
 
 async def detail(
     reader: Reader, *, user_id: uuid.UUID, booking_id: uuid.UUID
-) -> BookingDetailOut | None:
-    """One of the user's bookings with its partner and latest payment; None if the user no
-    longer exists."""
+) -> dict[str, Any] | None:
+    """One of the user's bookings with its partner and latest payment, as a `BookingDetailOut`
+    sends them (see `EnvelopeJSON`); None if the user no longer exists."""
     rows = await reader.rows(BOOKING_DETAIL, {"user_id": user_id, "booking_id": booking_id})
     if not rows:
         return None
     booking = _fields(rows[0], "booking", BookingOut)
     if booking is None:
         raise BookingNotFound()
-    return BookingDetailOut.model_validate(
-        {
-            "booking": booking,
-            "partner": _fields(rows[0], "partner", PartnerPublic),
-            "payment": _fields(rows[0], "payment", PaymentOut),
-        }
-    )
+    return {
+        "booking": _as_sent(booking),
+        "partner": _fields(rows[0], "partner", PartnerPublic),
+        "payment": _fields(rows[0], "payment", PaymentOut),
+    }
 
 
 async def cancel_for_customer(

@@ -20,9 +20,14 @@ def from_paise(paise: int) -> Decimal:
     return round_paise(Decimal(paise) / 100)
 
 
+def rupees_number(amount: Decimal) -> float:
+    """An amount as clients receive it: a JSON number in rupees."""
+    return float(round_paise(amount))
+
+
 Rupees = Annotated[
     Decimal,
-    PlainSerializer(lambda amount: float(round_paise(amount)), return_type=float, when_used="json"),
+    PlainSerializer(rupees_number, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number", "examples": [331.2]}),
 ]
 """A Decimal amount sent to clients as a JSON number in rupees (`331.2`)."""
