@@ -24,7 +24,6 @@ from minuteserv.contact.router import router as contact_router
 from minuteserv.core import handlers
 from minuteserv.core.config import GatewayName, Settings, load_settings
 from minuteserv.core.db import (
-    Reader,
     create_engine,
     create_sessionmaker,
     reading_sessionmaker,
@@ -37,6 +36,7 @@ from minuteserv.core.middleware import (
     RequestIdMiddleware,
 )
 from minuteserv.core.ratelimit import RateLimiter, create_storage
+from minuteserv.core.reader import Reader
 from minuteserv.integrations.notifier import ConsoleNotifier
 from minuteserv.integrations.payments import create_gateway
 from minuteserv.integrations.sms import create_sms_provider
@@ -104,7 +104,7 @@ def create_app(
             engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
             app.state.sessionmaker = create_sessionmaker(engine)
         app.state.reading_sessionmaker = reading_sessionmaker(app.state.sessionmaker)
-        app.state.reader = Reader(app.state.sessionmaker)
+        app.state.reader = Reader(app.state.sessionmaker, pool_size=settings.database_pool_size)
         app.state.dashboard_cache = DashboardCache(app.state.reader, settings.zone)
         app.state.staff = StaffLookup(app.state.reader)
         app.state.sms = create_sms_provider(settings)
@@ -118,6 +118,7 @@ def create_app(
         finally:
             if worker is not None:
                 worker.cancel()
+            await app.state.reader.close()
             await app.state.gateway.aclose()
             await app.state.sms.aclose()
             if engine is not None:

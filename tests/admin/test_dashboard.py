@@ -21,7 +21,8 @@ from minuteserv.app import create_app
 from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from minuteserv.core import clock, migrations
-from minuteserv.core.db import Reader, create_engine, create_sessionmaker
+from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.core.reader import Reader
 from minuteserv.core.revisions import CacheRevision
 from minuteserv.partners.models import Partner
 from minuteserv.users.models import User

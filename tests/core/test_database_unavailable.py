@@ -13,8 +13,11 @@ from fastapi import FastAPI
 from sqlalchemy.pool import NullPool
 
 from minuteserv.app import create_app
+from minuteserv.core.config import Settings
 from minuteserv.core.db import create_engine, create_sessionmaker
+from minuteserv.users.models import User
 from tests.conftest import make_settings
+from tests.factories import bearer, customer_token
 
 
 class ServerCode(Exception):
@@ -72,11 +75,18 @@ async def test_full_connection_pool_answers_503(app: FastAPI, client: httpx.Asyn
 
 
 @pytest.fixture
-async def client_of_missing_socket(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """An app whose PostgreSQL socket folder does not exist: asyncpg raises a bare OSError."""
+def missing_socket_settings(tmp_path: Path) -> Settings:
+    """PostgreSQL behind a socket folder that does not exist: asyncpg raises a bare OSError."""
     url = f"postgresql+asyncpg://postgres@/minuteserv?host={tmp_path / 'no-such-folder'}"
-    engine = create_engine(url, poolclass=NullPool)
-    app = create_app(make_settings(url, tmp_path), sessionmaker=create_sessionmaker(engine))
+    return make_settings(url, tmp_path)
+
+
+@pytest.fixture
+async def client_of_missing_socket(
+    missing_socket_settings: Settings,
+) -> AsyncIterator[httpx.AsyncClient]:
+    engine = create_engine(missing_socket_settings.database_url, poolclass=NullPool)
+    app = create_app(missing_socket_settings, sessionmaker=create_sessionmaker(engine))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -90,6 +100,20 @@ async def test_bare_os_error_when_connecting_answers_503(
     response = await client_of_missing_socket.get("/api/v1/services/catalog")
 
     assert unavailable(response) == (503, "SERVICE_UNAVAILABLE", "2")
+
+
+async def test_reads_on_the_drivers_own_pool_answer_503_when_it_cannot_connect(
+    client_of_missing_socket: httpx.AsyncClient, missing_socket_settings: Settings
+) -> None:
+    """The bookings list and detail read through `Reader`'s asyncpg pool, not SQLAlchemy's."""
+    token = customer_token(missing_socket_settings, User(id=uuid.uuid4()))
+    paths = ["/api/v1/bookings", f"/api/v1/bookings/{uuid.uuid4()}"]
+
+    responses = [await client_of_missing_socket.get(p, headers=bearer(token)) for p in paths]
+
+    assert [unavailable(response) for response in responses] == [
+        (503, "SERVICE_UNAVAILABLE", "2")
+    ] * 2
 
 
 @pytest.mark.postgresql_only

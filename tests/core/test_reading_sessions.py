@@ -1,6 +1,7 @@
 """Requests that only read run their statements one by one on PostgreSQL (no BEGIN and COMMIT
 round trips); everything else keeps its one transaction."""
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -8,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from minuteserv.app import create_app
-from minuteserv.core.db import Reader, create_engine, create_sessionmaker
+from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.core.db import reading_sessionmaker as reading
+from minuteserv.core.reader import Reader
 from tests.checkout.helpers import signed_in_customer
 from tests.conftest import TestDatabase, make_settings
 from tests.factories import admin_token, bearer, create_admin, create_booking, create_service
@@ -37,9 +39,12 @@ async def test_a_reader_runs_each_statement_as_its_own_transaction(
     committing_database: TestDatabase,
 ) -> None:
     reader = Reader(committing_database.sessionmaker)
-    async with reader.connection() as connection:
-        on_one_connection = {await connection.scalar(TRANSACTION_ID) for _ in range(3)}
-    one_by_one = {(await reader.rows(TRANSACTION_ID))[0]["txid_current"] for _ in range(3)}
+    try:
+        async with reader.connection() as connection:
+            on_one_connection = {await connection.scalar(TRANSACTION_ID) for _ in range(3)}
+        one_by_one = {(await reader.rows(TRANSACTION_ID))[0]["txid_current"] for _ in range(3)}
+    finally:
+        await reader.close()
 
     assert len(on_one_connection) == 3
     assert len(one_by_one) == 3
@@ -112,6 +117,45 @@ async def test_the_readers_routes_through_an_app_on_its_own_engine(
     overview = dashboard.json()["data"]
     assert overview["stats"]["total_bookings"] == 1
     assert [found["id"] for found in overview["recent_bookings"]] == [str(booking.id)]
+
+
+LISTS_BOOKINGS = "%booking.booking_number%"
+"""What only the list's and the detail's statements select, as pg_stat_activity shows them."""
+
+
+@pytest.mark.postgresql_only
+async def test_reader_connections_the_server_closed_are_replaced_without_failing_a_request(
+    committing_database: TestDatabase, tmp_path: Path
+) -> None:
+    """What a PostgreSQL restart leaves in the reader's own pool: connections the server
+    closed. The next reads must not fail on them."""
+    settings = make_settings(committing_database.url, tmp_path)
+    app = create_app(settings, sessionmaker=committing_database.sessionmaker)
+    async with committing_database.sessionmaker() as session:
+        customer = await signed_in_customer(session, settings)
+        await create_booking(session, customer.user, customer.address)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://app") as client,
+    ):
+        warm = await asyncio.gather(
+            *(client.get("/api/v1/bookings", headers=customer.headers) for _ in range(3))
+        )
+        async with committing_database.sessionmaker() as session:
+            ended = await session.scalar(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE :lists"
+                ),
+                {"lists": LISTS_BOOKINGS},
+            )
+        await asyncio.sleep(0.2)  # the event loop reads the closed sockets
+        after = [await client.get("/api/v1/bookings", headers=customer.headers) for _ in range(3)]
+
+    assert ended
+    assert [r.status_code for r in warm] == [200, 200, 200]
+    assert [len(r.json()["data"]["bookings"]) for r in after] == [1, 1, 1]
 
 
 async def test_sqlite_and_connection_bound_sessionmakers_read_as_they_are(

@@ -16,9 +16,9 @@ from minuteserv.bookings.revisions import revision_sum
 from minuteserv.bookings.schemas import AdminBookingSummary
 from minuteserv.bookings.totals import BookingDayTotal as Totals
 from minuteserv.core import clock
-from minuteserv.core.db import Reader
 from minuteserv.core.envelope import Envelope
 from minuteserv.core.money import from_paise
+from minuteserv.core.reader import Reader
 from minuteserv.core.revisions import RevisionWatch, VersionedBody
 from minuteserv.partners.models import Partner
 

@@ -14,9 +14,9 @@ from minuteserv.auth.dependencies import bearer, token_claims
 from minuteserv.auth.models import AdminRole, AdminUser
 from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import ActorType
-from minuteserv.core.db import Reader
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.errors import Forbidden, Unauthorized
+from minuteserv.core.reader import Reader
 from minuteserv.core.revisions import RevisionWatch
 from minuteserv.core.security import Audience
 
@@ -57,7 +57,7 @@ class StaffLookup:
 
     async def _read(self, admin_id: uuid.UUID) -> Staff | None:
         found = await self._reader.rows(ACTIVE_STAFF, {"admin_id": admin_id})
-        return Staff(found[0]["id"], found[0]["role"]) if found else None
+        return Staff(found[0]["id"], AdminRole(found[0]["role"])) if found else None
 
 
 async def current_admin(

@@ -13,9 +13,10 @@ from minuteserv.bookings.schemas import (
     CancelResult,
 )
 from minuteserv.core import clock
-from minuteserv.core.db import ReaderDep, SessionDep
+from minuteserv.core.db import SessionDep
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.envelope import Envelope, EnvelopeJSON, error_responses
+from minuteserv.core.reader import ReaderDep
 from minuteserv.payments.dependencies import GatewayDep
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])

@@ -23,8 +23,9 @@ from minuteserv.bookings.schemas import (
 )
 from minuteserv.bookings.slots import format_slot
 from minuteserv.core.config import Settings
-from minuteserv.core.db import Base, Reader
+from minuteserv.core.db import Base
 from minuteserv.core.pagination import Pagination
+from minuteserv.core.reader import Reader, Row
 from minuteserv.integrations.payments import PaymentGateway
 from minuteserv.partners.models import Partner
 from minuteserv.payments import service as payments_service
@@ -53,7 +54,7 @@ def _booking_columns(schema: type[BookingSummary]) -> list[sa.Label[Any]]:
     return _labelled("booking", schema, Booking, services=sa.cast(Booking.services, sa.Text))
 
 
-def _fields(row: sa.RowMapping, prefix: str, schema: type[BaseModel]) -> dict[str, Any] | None:
+def _fields(row: Row, prefix: str, schema: type[BaseModel]) -> dict[str, Any] | None:
     """What `_labelled` selected, or None where the outer join found no row."""
     values = {field: row[f"{prefix}.{field}"] for field in schema.model_fields}
     return values if values["id"] is not None else None

@@ -1,7 +1,7 @@
 """Database plumbing: declarative base, portable column types, engines and sessions."""
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -126,6 +126,16 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# A server that is shutting down or starting up (`pg_ctl stop/start`), or full, refuses or
+# drops connections with these codes; any class 08 code is a connection exception too.
+UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def means_unavailable(sqlstate: str) -> bool:
+    """Whether a server's SQLSTATE says the database is unavailable, not the statement wrong."""
+    return sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES
+
+
 class DatabaseUnreachable(ConnectionError):
     """The database server could not be reached at all (refused, reset, timed out, a name that
     does not resolve); the error handlers answer 503 for it, as for any lost connection."""
@@ -217,32 +227,6 @@ def reading_sessionmaker(
     return create_sessionmaker(reading_bind(bind))
 
 
-class Reader:
-    """Read-only statements for the hottest GET routes, run on a pooled connection of
-    `reading_bind` without an ORM session: the session's unit of work and the dependency
-    that scopes it cost a read route a third of its CPU (booking detail: 1,070 req/s with a
-    session, 1,630 without). What it returns are plain rows, so it only serves queries that
-    select columns."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._bind = reading_bind(sessionmaker.kw["bind"])
-
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """One connection for several statements (each still its own snapshot on PostgreSQL)."""
-        if isinstance(self._bind, AsyncConnection):  # a test's, in its own transaction
-            yield self._bind
-            return
-        async with self._bind.connect() as connection:
-            yield connection
-
-    async def rows(
-        self, statement: sa.Executable, params: dict[str, Any] | None = None
-    ) -> Sequence[sa.RowMapping]:
-        async with self.connection() as connection:
-            return (await connection.execute(statement, params)).mappings().all()
-
-
 READING_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -258,15 +242,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_reader(request: Request) -> Reader:
-    reader: Reader = request.app.state.reader
-    return reader
-
-
-ReaderDep = Annotated[Reader, Depends(get_reader)]
-"""For GET routes that only select columns: see `Reader`."""
 
 
 def enum_type(enum_class: type[StrEnum]) -> sa.Enum:

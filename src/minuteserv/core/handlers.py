@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from minuteserv.core.db import means_unavailable
 from minuteserv.core.errors import (
     AppError,
     BadRequest,
@@ -96,22 +97,12 @@ async def http_error(_: Request, error: Exception) -> Response:
     return render(rendered)
 
 
-# A server that is shutting down or starting up (`pg_ctl stop/start`), or full, refuses or
-# drops connections with these codes; any class 08 code is a connection exception too.
-UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
-
-
 def _database_unreachable(error: Exception) -> bool:
     if isinstance(error, OperationalError | InterfaceError | ConnectionError | PoolTimeout):
         return True
     if not isinstance(error, DBAPIError):
         return False
-    sqlstate = _sqlstate(error)
-    return (
-        error.connection_invalidated
-        or sqlstate.startswith("08")
-        or sqlstate in UNAVAILABLE_SQLSTATES
-    )
+    return error.connection_invalidated or means_unavailable(_sqlstate(error))
 
 
 class ConcurrentUpdate(AppError):
