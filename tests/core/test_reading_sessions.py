@@ -2,6 +2,7 @@
 round trips); everything else keeps its one transaction."""
 
 import asyncio
+import uuid
 from pathlib import Path
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from minuteserv.app import create_app
+from minuteserv.catalog.models import Service
 from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.core.db import reading_sessionmaker as reading
 from minuteserv.core.reader import Reader
@@ -60,6 +62,18 @@ async def test_a_reader_on_a_connection_reads_inside_its_transaction(
     rows = await Reader(database.sessionmaker).rows(sa.text("SELECT name FROM services"))
 
     assert [row["name"] for row in rows] == ["Gold Facial"]
+
+
+@pytest.mark.postgresql_only
+async def test_a_reader_refuses_statements_rendered_anew_at_each_execution(
+    database: TestDatabase,
+) -> None:
+    """On PostgreSQL a statement is compiled once and run by the driver as compiled: an IN
+    list, which SQLAlchemy renders at each execution, would otherwise fail obscurely."""
+    in_a_list = sa.select(Service.name).where(Service.id.in_(sa.bindparam("ids", expanding=True)))
+
+    with pytest.raises(ValueError, match="literal_execute or IN"):
+        await Reader(database.sessionmaker).rows(in_a_list, {"ids": [uuid.uuid4()]})
 
 
 @pytest.mark.postgresql_only

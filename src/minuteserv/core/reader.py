@@ -48,7 +48,9 @@ class _DriverQuery:
 
     @classmethod
     def of(cls, statement: Statement, dialect: Dialect) -> "_DriverQuery":
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        compiled = statement.compile(dialect=dialect)
+        if compiled.post_compile_params:  # rendered per execution, which the driver cannot do
+            raise ValueError("a Reader statement cannot take literal_execute or IN parameters")
         constants = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
         return cls(str(compiled), tuple(compiled.positiontup or ()), constants)
 
