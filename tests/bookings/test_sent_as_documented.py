@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
+from minuteserv.bookings.models import (
+    AssignmentStatus,
+    Booking,
+    BookingStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 from minuteserv.bookings.schemas import (
     BookingDetailOut,
     BookingOut,
@@ -68,6 +74,10 @@ async def _varied(session: AsyncSession, customer: Customer) -> Varied:
         tax=Decimal("162.81"),
         grand_total=Decimal("1067.31"),
         promo_code="SAVE10",
+        customer_name="Asha Rao",
+        customer_phone="+919800000001",
+        customer_email="asha@example.com",
+        assignment_status=AssignmentStatus.ACCEPTED,
         razorpay_order_id="order_sent_1",
         hold_expires_at=made + timedelta(minutes=16),
     )
@@ -108,12 +118,19 @@ async def test_the_list_sends_what_its_model_documents(
     customer = await signed_in_customer(session, settings)
     bookings = (await _varied(session, customer)).bookings
 
-    response = await client.get("/api/v1/bookings", params={"limit": 2}, headers=customer.headers)
+    pages = [
+        await client.get(
+            "/api/v1/bookings", params={"limit": 2, "page": page}, headers=customer.headers
+        )
+        for page in (1, 2)
+    ]
 
-    newest_first = [BookingSummary.model_validate(b) for b in reversed(bookings)][:2]
-    page = BookingPage(bookings=newest_first, pagination=Pagination.of(page=1, limit=2, total=3))
-    assert response.status_code == 200, response.text
-    assert response.json() == _documented(BookingPage, page)
+    newest_first = [BookingSummary.model_validate(b) for b in reversed(bookings)]
+    documented = [
+        BookingPage(bookings=newest_first[:2], pagination=Pagination.of(page=1, limit=2, total=3)),
+        BookingPage(bookings=newest_first[2:], pagination=Pagination.of(page=2, limit=2, total=3)),
+    ]
+    assert [page.json() for page in pages] == [_documented(BookingPage, p) for p in documented]
 
 
 async def test_the_detail_sends_what_its_model_documents(

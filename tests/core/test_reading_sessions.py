@@ -18,6 +18,8 @@ from tests.checkout.helpers import signed_in_customer
 from tests.conftest import TestDatabase, make_settings
 from tests.factories import admin_token, bearer, create_admin, create_booking, create_service
 
+LISTS_BOOKINGS = "%booking.booking_number%"
+"""What only the list's and the detail's statements select, as pg_stat_activity shows them."""
 TRANSACTION_ID = sa.text("SELECT txid_current()")
 """The same for every statement of one transaction, a new one for each statement that is a
 transaction of its own."""
@@ -133,8 +135,39 @@ async def test_the_readers_routes_through_an_app_on_its_own_engine(
     assert [found["id"] for found in overview["recent_bookings"]] == [str(booking.id)]
 
 
-LISTS_BOOKINGS = "%booking.booking_number%"
-"""What only the list's and the detail's statements select, as pg_stat_activity shows them."""
+@pytest.mark.postgresql_only
+async def test_the_readers_pool_connects_as_its_engine_does(
+    committing_database: TestDatabase, tmp_path: Path
+) -> None:
+    """The driver's pool takes the engine's URL options, less SQLAlchemy's own (its statement
+    cache size, which asyncpg would refuse), and the engine's `connect_args`."""
+    name = f"reader-{uuid.uuid4().hex[:8]}"
+    url = f"{committing_database.url}?prepared_statement_cache_size=0"
+    engine = create_engine(url, connect_args={"server_settings": {"application_name": name}})
+    settings = make_settings(url, tmp_path)
+    app = create_app(settings, sessionmaker=create_sessionmaker(engine))
+    async with committing_database.sessionmaker() as session:
+        customer = await signed_in_customer(session, settings)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://app") as client,
+        ):
+            listed = await client.get("/api/v1/bookings", headers=customer.headers)
+            async with committing_database.sessionmaker() as session:
+                readers = await session.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE application_name = :name AND query LIKE :lists"
+                    ),
+                    {"name": name, "lists": LISTS_BOOKINGS},
+                )
+    finally:
+        await engine.dispose()
+
+    assert listed.status_code == 200, listed.text
+    assert readers == 1
 
 
 @pytest.mark.postgresql_only

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from minuteserv.addresses.models import UserAddress
 from minuteserv.addresses.schemas import AddressIn
 from minuteserv.core.errors import NotFound
+from minuteserv.core.reader import driver_rows
 from minuteserv.users.models import User
 
 
@@ -60,15 +61,19 @@ async def get_owned(
     return address
 
 
+OWNED_ADDRESS = sa.select(UserAddress.id).where(
+    UserAddress.id == sa.bindparam("address_id"),
+    UserAddress.user_id == sa.bindparam("user_id"),
+    UserAddress.deleted_at.is_(None),
+)
+
+
 async def require_owned(
     session: AsyncSession, *, user_id: uuid.UUID, address_id: uuid.UUID | str
 ) -> None:
     """`get_owned`'s check alone, as one plain statement (every prepare makes it)."""
-    connection = await session.connection()
-    found = await connection.scalar(
-        sa.select(UserAddress.id).where(UserAddress.id == _parse_id(address_id), _live(user_id))
-    )
-    if found is None:
+    params = {"address_id": _parse_id(address_id), "user_id": user_id}
+    if not await driver_rows(await session.connection(), OWNED_ADDRESS, params):
         raise AddressNotFound()
 
 

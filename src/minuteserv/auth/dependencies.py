@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from minuteserv.core.db import SessionDep
 from minuteserv.core.deps import SettingsDep
 from minuteserv.core.errors import Unauthorized
+from minuteserv.core.reader import driver_rows
 from minuteserv.core.security import Audience, InvalidToken, TokenClaims, decode_token
 from minuteserv.users.models import User
 
@@ -71,8 +72,7 @@ async def live_user_id(session: SessionDep, user_id: ClaimedUserId) -> uuid.UUID
     """`current_user`'s check for routes that need only the id: one plain statement on the
     request's connection, without loading the user into the session (prepare: a third more
     requests a second)."""
-    connection = await session.connection()
-    if await connection.scalar(USER_EXISTS, {"user_id": user_id}) is None:
+    if not await driver_rows(await session.connection(), USER_EXISTS, {"user_id": user_id}):
         raise UserGone()
     return user_id
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 import orjson
 import sqlalchemy as sa
@@ -184,7 +185,26 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE, **options: Any) -> As
     engine = create_async_engine(url, **options)
     _socket_errors_as_unreachable(engine)
     _replace_closed_connections(engine)
+    _connect_args[engine.pool] = options["connect_args"]
     return engine
+
+
+_connect_args: WeakKeyDictionary[sa.Pool, dict[str, Any]] = WeakKeyDictionary()
+"""The `connect_args` each PostgreSQL engine was made with, by its pool (which the engine's
+option-bearing copies share)."""
+
+
+def driver_arguments(engine: AsyncEngine) -> dict[str, Any]:
+    """What `asyncpg.connect` takes for a connection like `engine`'s, as SQLAlchemy's dialect
+    passes it: the URL's options less SQLAlchemy's own (its statement cache size becoming
+    asyncpg's), then the engine's `connect_args` over them."""
+    _, arguments = engine.dialect.create_connect_args(engine.url)
+    arguments.pop("prepared_statement_name_func", None)
+    cache_size = arguments.pop("prepared_statement_cache_size", None)
+    if cache_size is not None:
+        arguments["statement_cache_size"] = cache_size
+    default = {"timeout": CONNECT_TIMEOUT_SECONDS}
+    return {**arguments, **_connect_args.get(engine.pool, default)}
 
 
 def create_sessionmaker(

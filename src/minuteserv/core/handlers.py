@@ -136,7 +136,7 @@ async def database_unavailable(_: Request, error: Exception) -> Response:
         return render(ConcurrentUpdate())
     if not _database_unreachable(error):
         return await unexpected_error(_, error)
-    logger.warning("database unavailable: %s", error.__class__.__name__)
+    logger.warning("database unavailable: %s: %s", error.__class__.__name__, error)
     return render(
         ServiceUnavailable(
             "The database is unreachable; try again shortly.", headers={"Retry-After": "2"}

@@ -6,7 +6,8 @@ statement's cache key, the greenlet hand-offs, the pool's checkout events and th
 type processing, none of which a read of plain columns needs. So on PostgreSQL `Reader.rows`
 compiles each statement once, with the engine's own dialect, and runs it on a pool of the
 driver's own connections; on SQLite it goes through SQLAlchemy, whose types turn the stored
-text and paise back into datetimes and rupees.
+text and paise back into datetimes and rupees. `driver_rows` does the same on a connection the
+caller already holds (a request's transaction).
 """
 
 import asyncio
@@ -22,10 +23,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from minuteserv.core.db import (
-    CONNECT_TIMEOUT_SECONDS,
     POOL_RECYCLE_SECONDS,
     POOL_SIZE,
     DatabaseUnreachable,
+    driver_arguments,
     means_unavailable,
     reading_bind,
 )
@@ -35,6 +36,7 @@ Statement = sa.Select[*tuple[Any, ...]] | sa.TextClause
 
 ACQUIRE_TIMEOUT_SECONDS = 30
 """As long as SQLAlchemy's pool waits for a free connection before the 503."""
+CLOSE_TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +65,61 @@ async def _keep_as_is(_connection: asyncpg.Connection) -> None:
     which leave nothing behind, so they are not reset by a round trip at each release."""
 
 
+CLOSED_CONNECTION = ("connection is closed", "pool is closing")
+"""asyncpg's InterfaceErrors for a connection lost under a request; its others (a bad value,
+a misconfiguration, two operations at once on one connection) are bugs, and stay 500s."""
+
+
 @contextmanager
 def _driver_errors_as_unreachable() -> Iterator[None]:
     """The driver's own errors for a database that is down or restarting, as SQLAlchemy's
     would be seen: `DatabaseUnreachable`, answered 503."""
     try:
         yield
-    except (OSError, asyncpg.InterfaceError) as error:  # refused, timed out, closed under us
-        raise DatabaseUnreachable(str(error)) from error
+    except OSError as error:  # refused, timed out, no such host or socket
+        raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
+    except asyncpg.InterfaceError as error:
+        if not str(error).startswith(CLOSED_CONNECTION):
+            raise
+        raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
     except asyncpg.PostgresError as error:
         if not means_unavailable(str(error.sqlstate or "")):
             raise
-        raise DatabaseUnreachable(str(error)) from error
+        raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
+
+
+MAX_COMPILED = 256
+"""Statements are built once, at import; a caller building them anew would otherwise grow the
+cache of compiled ones without bound."""
+
+_compiled: dict[Statement, _DriverQuery] = {}
+
+
+async def _fetch(
+    driver: asyncpg.Connection, dialect: Dialect, statement: Statement, params: Row | None
+) -> Sequence[Row]:
+    query = _compiled.get(statement)
+    if query is None:
+        if len(_compiled) >= MAX_COMPILED:
+            _compiled.clear()
+        query = _compiled[statement] = _DriverQuery.of(statement, dialect)
+    rows: Sequence[Row] = await driver.fetch(query.sql, *query.arguments(params or {}))
+    return rows
+
+
+async def driver_rows(
+    connection: AsyncConnection, statement: Statement, params: Row | None = None
+) -> Sequence[Row]:
+    """A read of plain columns on `connection`, as `Reader.rows` makes it (the same rows, the
+    same parameters). On PostgreSQL the driver runs it on the connection itself: inside its
+    transaction once SQLAlchemy has sent that a statement, on its own before then, which for
+    a read that takes no lock is the same under READ COMMITTED."""
+    if connection.dialect.name != "postgresql":
+        found = (await connection.execute(statement, params)).mappings().all()
+        return cast(Sequence[Row], found)
+    driver = (await connection.get_raw_connection()).driver_connection
+    with _driver_errors_as_unreachable():
+        return await _fetch(driver, connection.dialect, statement, params)
 
 
 class Reader:
@@ -91,14 +136,22 @@ class Reader:
         self._bind = reading_bind(sessionmaker.kw["bind"])
         self._pool_size = pool_size
         self._on_driver = self._bind.dialect.name == "postgresql"
-        self._queries: dict[Statement, _DriverQuery] = {}
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
+        self._closed = False
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        """Close the driver's pool for good (the app is stopping): reads still running get
+        CLOSE_TIMEOUT_SECONDS to finish, and later ones a 503."""
+        async with self._opening:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            pool.terminate()
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
@@ -111,38 +164,23 @@ class Reader:
             yield connection
 
     async def rows(self, statement: Statement, params: Row | None = None) -> Sequence[Row]:
-        if not self._on_driver:
+        if not self._on_driver or isinstance(self._bind, AsyncConnection):
             async with self.connection() as connection:
-                found = (await connection.execute(statement, params)).mappings().all()
-                return cast(Sequence[Row], found)
-        query = self._queries.get(statement)
-        if query is None:
-            query = self._queries[statement] = _DriverQuery.of(statement, self._bind.dialect)
-        with _driver_errors_as_unreachable():
-            async with self._driver_connection() as connection:
-                rows: Sequence[Row] = await connection.fetch(
-                    query.sql, *query.arguments(params or {})
-                )
-                return rows
-
-    @asynccontextmanager
-    async def _driver_connection(self) -> AsyncIterator[asyncpg.Connection]:
-        if isinstance(self._bind, AsyncConnection):
-            yield (await self._bind.get_raw_connection()).driver_connection
-            return
+                return await driver_rows(connection, statement, params)
         pool = self._pool or await self._open_pool(self._bind)
-        async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as connection:
-            yield connection
+        with _driver_errors_as_unreachable():
+            async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as driver:
+                return await _fetch(driver, self._bind.dialect, statement, params)
 
     async def _open_pool(self, engine: AsyncEngine) -> asyncpg.Pool:
         """The driver's pool, opened at the first read. It connects with the engine's URL;
         connections the server closed (a restart) it replaces when they are next lent."""
         async with self._opening:
+            if self._closed:
+                raise DatabaseUnreachable("the app is stopping")
             if self._pool is None:
-                _, params = engine.dialect.create_connect_args(engine.url)
                 self._pool = await asyncpg.create_pool(
-                    **params,
-                    timeout=CONNECT_TIMEOUT_SECONDS,
+                    **driver_arguments(engine),
                     min_size=0,
                     max_size=self._pool_size,
                     max_inactive_connection_lifetime=POOL_RECYCLE_SECONDS,

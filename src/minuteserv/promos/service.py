@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.checkout.pricing import PromoTerms
-from minuteserv.promos.models import PromoCode
+from minuteserv.core.reader import driver_rows
+from minuteserv.promos.models import DiscountType, PromoCode
 
 
 def normalise_code(code: str) -> str:
@@ -34,11 +35,13 @@ PROMO_TERMS = sa.select(
 
 async def terms_by_code(session: AsyncSession, code: str) -> tuple[uuid.UUID, PromoTerms] | None:
     """The promo's id and terms, as plain columns (a checkout reads them on every prepare)."""
-    connection = await session.connection()
-    row = (await connection.execute(PROMO_TERMS, {"code": normalise_code(code)})).first()
-    if row is None:
+    found = await driver_rows(
+        await session.connection(), PROMO_TERMS, {"code": normalise_code(code)}
+    )
+    if not found:
         return None
-    terms = row._asdict()
+    terms = dict(found[0])
+    terms["discount_type"] = DiscountType(terms["discount_type"])  # a string from the driver
     return terms.pop("id"), PromoTerms(**terms)
 
 
