@@ -1,5 +1,5 @@
 -- POST /checkout/confirm: the caller, the preview, the address, the preview locked, the
--- partners covering the cart, a row each with their busy ranges on the day as epoch seconds, a savepoint with the
+-- partners covering the cart who are free for the visit, each with their day's load, a savepoint with the
 -- chosen partner locked (SKIP LOCKED) and checked for overlap, the booking, its two history events, the
 -- preview marked used, and (every other request, as online) the payment row.
 -- The booking goes far in the future (bench.far_future) so it never overlaps another; the
@@ -18,19 +18,19 @@ WHERE user_addresses.id = bench.id('address', bench.preview_user(:j))
   AND user_addresses.deleted_at IS NULL;
 SELECT * FROM checkout_previews WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
 SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
-       array_agg(CAST(floor(date_part('epoch', bookings.start_at)) AS BIGINT))
-           FILTER (WHERE bookings.start_at IS NOT NULL),
-       array_agg(CAST(floor(date_part('epoch', bookings.end_at)) AS BIGINT))
-           FILTER (WHERE bookings.start_at IS NOT NULL)
+  (SELECT count(*) FROM bookings
+   WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
+     AND bookings.start_at >= ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
+     AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata'))
 FROM partners
-LEFT OUTER JOIN bookings ON bookings.partner_id = partners.id
-  AND bookings.status != 'cancelled'
-  AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')
-  AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
-  AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '1 day'
 WHERE partners.is_active AND partners.is_available
   AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
-GROUP BY partners.id ORDER BY partners.id;
+  AND NOT (EXISTS (SELECT bookings.id FROM bookings
+    WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
+      AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
+      AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
+      AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'))
+ORDER BY partners.id;
 SAVEPOINT sa_savepoint_1;
 SELECT * FROM partners WHERE partners.id = bench.id('partner', :partner) FOR UPDATE SKIP LOCKED;
 SELECT bookings.id FROM bookings

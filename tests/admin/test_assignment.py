@@ -2,6 +2,7 @@
 best free eligible partner by the score; each refusal a 409 naming its reason, changing nothing."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +13,14 @@ from minuteserv.auth.models import AdminUser
 from minuteserv.bookings.models import AssignmentStatus, Booking, BookingStatus
 from minuteserv.core import clock
 from minuteserv.partners.models import Partner
-from tests.admin.booking_helpers import KOLKATA, assign, customer_booking, events_of, state_of
+from tests.admin.booking_helpers import (
+    DAY,
+    KOLKATA,
+    assign,
+    customer_booking,
+    events_of,
+    state_of,
+)
 from tests.factories import create_partner, create_service, reload
 
 KM_PER_DEGREE_OF_LATITUDE = 111.195
@@ -400,3 +408,36 @@ async def test_without_a_name_the_less_loaded_of_equals_gets_it(
     response = await assign(client, admin_auth, booking.id)
 
     assert response.json()["data"]["booking"]["partner_id"] == str(idle.id)
+
+
+async def test_without_a_name_only_live_bookings_starting_that_day_count_as_load(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    """Were the nearer partner's other bookings counted (the evening before, running past
+    midnight; the next morning; a cancelled one that day), their load would hand the booking
+    to the farther one."""
+    nearer = await partner_at_km(session, 2.5)
+    await partner_at_km(session, 3)
+    await customer_booking(session, partner=nearer, day=DAY - timedelta(days=1), hour=23)
+    await customer_booking(session, partner=nearer, day=DAY + timedelta(days=1), hour=8)
+    await customer_booking(session, partner=nearer, hour=17, status=BookingStatus.CANCELLED)
+    booking = await customer_booking(session)
+
+    response = await assign(client, admin_auth, booking.id)
+
+    assert response.json()["data"]["booking"]["partner_id"] == str(nearer.id)
+
+
+async def test_without_a_name_the_booking_adds_nothing_to_its_own_partners_load(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    """Counted as their load, the booking itself would hand it to the slightly farther one."""
+    own = await partner_at_km(session, 2.5)
+    await partner_at_km(session, 3)
+    booking = await customer_booking(session, partner=own)
+    before = await state_of(session, booking.id)
+
+    response = await assign(client, admin_auth, booking.id)
+
+    assert response.status_code == 200
+    assert await state_of(session, booking.id) == before

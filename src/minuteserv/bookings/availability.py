@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.slots import LONGEST_VISIT, SlotRules, Span
+from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, Span
 from minuteserv.core.config import Settings
 from minuteserv.core.db import json_array_contains, seconds_aggregated
+from minuteserv.partners.assignment import Candidate
 from minuteserv.partners.models import Partner
 
 
@@ -29,19 +30,11 @@ def slot_rules(settings: Settings) -> SlotRules:
 
 
 class EligiblePartner(NamedTuple):
-    """What choosing a partner needs to know of one (the assignment score's inputs), and the
-    spans of their live bookings on the day, in no order (a tuple: a request makes hundreds)."""
+    """A partner who could take a cart's visits, and the spans of their live bookings on the
+    day, in no order (a tuple: a schedule holds hundreds)."""
 
     id: uuid.UUID
-    rating: float
-    lat: float | None
-    lng: float | None
     busy: list[Span]
-
-    def load_on(self, day: Span) -> int:
-        """How many live bookings the partner starts within `day` (see `day_bounds`)."""
-        first, end = day
-        return sum(1 for start, _ in self.busy if first <= start < end)
 
 
 def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
@@ -54,6 +47,14 @@ def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), max(midnight, last_visit_ends).astimezone(UTC)
 
 
+def _live() -> sa.ColumnElement[bool]:
+    # Written into the SQL, not bound: a generic plan could not match a bound value to the
+    # partial indexes' `status <> 'cancelled'`.
+    return Booking.status != sa.literal(
+        BookingStatus.CANCELLED, Booking.status.type, literal_execute=True
+    )
+
+
 def live_overlapping(
     start: datetime | sa.BindParameter[datetime],
     end: datetime | sa.BindParameter[datetime],
@@ -63,10 +64,7 @@ def live_overlapping(
     LONGEST_VISIT before `start`, lets the (partner_id, start_at) indexes bound their scan
     from below too."""
     return [
-        # Written into the SQL, not bound: a generic plan could not match a bound value to
-        # the partial indexes' `status <> 'cancelled'`.
-        Booking.status
-        != sa.literal(BookingStatus.CANCELLED, Booking.status.type, literal_execute=True),
+        _live(),
         Booking.start_at < end,
         Booking.end_at > start,
         Booking.start_at > earliest_start,
@@ -75,10 +73,9 @@ def live_overlapping(
 
 @lru_cache(maxsize=256)
 def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
-    """Active, available partners covering every category, a row each, with their live
-    bookings overlapping the window [start, end) aggregated into two lists of seconds. Built
-    once for each set of categories: building and hashing a statement this size costs more
-    CPU than running it."""
+    """Eligible partners, a row each, with their live bookings overlapping the window
+    [start, end) aggregated into two lists of seconds. Built once for each set of
+    categories: building and hashing a statement this size costs more CPU than running it."""
     booked = Booking.start_at.is_not(None)  # not the id, which would send the scan to the table
     window = live_overlapping(
         sa.bindparam("start"), sa.bindparam("end"), sa.bindparam("earliest_start")
@@ -86,18 +83,11 @@ def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
     return (
         sa.select(
             Partner.id,
-            Partner.rating,
-            Partner.current_lat,
-            Partner.current_lng,
             seconds_aggregated(dialect, Booking.start_at, where=booked),
             seconds_aggregated(dialect, Booking.end_at, where=booked, round_up=True),
         )
         .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *window))
-        .where(
-            Partner.is_active,
-            Partner.is_available,
-            *(json_array_contains(dialect, Partner.service_categories, c) for c in categories),
-        )
+        .where(*_eligible(dialect, categories))
         .group_by(Partner.id)
         .order_by(Partner.id)
     )
@@ -114,16 +104,90 @@ async def read_schedule(
         query, {"start": start, "end": end, "earliest_start": start - LONGEST_VISIT}
     )
     return [
-        EligiblePartner(
-            partner_id, rating, lat, lng, list(zip(starts or (), ends or (), strict=True))
-        )
-        for partner_id, rating, lat, lng, starts, ends in rows
+        EligiblePartner(partner_id, list(zip(starts or (), ends or (), strict=True)))
+        for partner_id, starts, ends in rows
     ]
 
 
-async def schedule_for(
-    session: AsyncSession, rules: SlotRules, day: date, categories: Collection[str]
-) -> list[EligiblePartner]:
-    """`read_schedule` in the session's transaction, its own writes included."""
+def _eligible(dialect: str, categories: frozenset[str]) -> list[sa.ColumnExpressionArgument[bool]]:
+    """Active, available partners covering every one of `categories`."""
+    return [
+        Partner.is_active,
+        Partner.is_available,
+        *(json_array_contains(dialect, Partner.service_categories, c) for c in categories),
+    ]
+
+
+@lru_cache(maxsize=256)
+def _free_partners_query(
+    dialect: str, categories: frozenset[str], *, ignoring: bool
+) -> sa.Select[Any]:
+    """Eligible partners with no live booking overlapping [start, end), a row each with the
+    number of live bookings they start within [day_start, day_end); with `ignoring`, neither
+    counts the booking `ignore`. The database checks each partner with two probes of the
+    (partner_id, start_at) index, where the day's whole schedule would cost a list of every
+    partner's bookings to send and to read."""
+    on_partner = Booking.partner_id == Partner.id
+    busy = sa.select(Booking.id).where(
+        on_partner,
+        *live_overlapping(
+            sa.bindparam("start"), sa.bindparam("end"), sa.bindparam("earliest_start")
+        ),
+    )
+    started = (
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .where(
+            on_partner,
+            _live(),
+            Booking.start_at >= sa.bindparam("day_start"),
+            Booking.start_at < sa.bindparam("day_end"),
+        )
+    )
+    if ignoring:
+        busy = busy.where(Booking.id != sa.bindparam("ignore"))
+        started = started.where(Booking.id != sa.bindparam("ignore"))
+    return (
+        sa.select(
+            Partner.id,
+            Partner.rating,
+            Partner.current_lat,
+            Partner.current_lng,
+            started.scalar_subquery(),
+        )
+        .where(*_eligible(dialect, categories), ~busy.exists())
+        .order_by(Partner.id)
+    )
+
+
+async def free_candidates(
+    session: AsyncSession,
+    rules: SlotRules,
+    *,
+    day: date,
+    visit: BusyRange,
+    categories: Collection[str],
+    ignore_booking: uuid.UUID | None = None,
+) -> list[Candidate]:
+    """The partners covering `categories` who are free for `visit`, as the assignment score
+    takes them, read in the session's transaction (its own writes included)."""
+    query = _free_partners_query(
+        session.get_bind().dialect.name,
+        frozenset(categories),
+        ignoring=ignore_booking is not None,
+    )
+    day_start = datetime.combine(day, time.min, tzinfo=rules.zone)
+    params = {
+        "start": visit.start_at,
+        "end": visit.end_at,
+        "earliest_start": visit.start_at - LONGEST_VISIT,
+        "day_start": day_start,
+        "day_end": datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone),
+        "ignore": ignore_booking,
+    }
     # plain rows from the connection: the ORM's result layer costs more
-    return await read_schedule(await session.connection(), rules, day, categories)
+    rows = await (await session.connection()).execute(query, params)
+    return [
+        Candidate(partner_id=str(partner_id), rating=rating, day_load=load, lat=lat, lng=lng)
+        for partner_id, rating, lat, lng, load in rows
+    ]

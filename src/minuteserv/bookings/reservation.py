@@ -21,17 +21,10 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.bookings.availability import EligiblePartner, live_overlapping, schedule_for
+from minuteserv.bookings.availability import free_candidates, live_overlapping
 from minuteserv.bookings.models import Booking
-from minuteserv.bookings.slots import (
-    LONGEST_VISIT,
-    BusyRange,
-    SlotRules,
-    day_bounds,
-    overlaps,
-    span_of,
-)
-from minuteserv.partners.assignment import Candidate, rank
+from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules
+from minuteserv.partners.assignment import rank
 from minuteserv.partners.models import Partner
 
 
@@ -113,21 +106,14 @@ async def ranked_free_partners(
 ) -> list[uuid.UUID]:
     """Eligible partners free for `visit`, best first by the assignment score; the booking
     being reassigned, if any, neither makes its own partner busy nor adds to their load."""
-    partners = await schedule_for(session, rules, day, categories)
-    if reassigning is not None:
-        partners = [_without(partner, reassigning) for partner in partners]
-    visit_span, whole_day = span_of(visit), day_bounds(rules, day)
-    candidates = [
-        Candidate(
-            partner_id=str(partner.id),
-            rating=partner.rating,
-            day_load=partner.load_on(whole_day),
-            lat=partner.lat,
-            lng=partner.lng,
-        )
-        for partner in partners
-        if not overlaps(visit_span, partner.busy)
-    ]
+    candidates = await free_candidates(
+        session,
+        rules,
+        day=day,
+        visit=visit,
+        categories=categories,
+        ignore_booking=reassigning.id if reassigning is not None else None,
+    )
     return [uuid.UUID(candidate.partner_id) for candidate in rank(candidates, lat=lat, lng=lng)]
 
 
@@ -158,11 +144,3 @@ async def reserve_first_free(
                 held.append(partner_id)
         ranked = held
     return None
-
-
-def _without(partner: EligiblePartner, booking: Booking) -> EligiblePartner:
-    """The partner as if `booking` did not hold them."""
-    if booking.partner_id != partner.id:
-        return partner
-    own = span_of(BusyRange(booking.start_at, booking.end_at))
-    return partner._replace(busy=[taken for taken in partner.busy if taken != own])

@@ -46,13 +46,6 @@ def span_of(busy: BusyRange) -> Span:
     return math.floor(busy.start_at.timestamp()), math.ceil(busy.end_at.timestamp())
 
 
-def day_bounds(rules: SlotRules, day: date) -> Span:
-    """The business day `day`, from midnight to midnight in the business time zone."""
-    start = datetime.combine(day, time.min, tzinfo=rules.zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone)
-    return span_of(BusyRange(start, end))
-
-
 def format_slot(slot: time) -> str:
     """`10:00 AM`, the form slots are returned in."""
     return slot.strftime("%I:%M %p")
@@ -104,11 +97,6 @@ def upcoming_slots(rules: SlotRules, day: date, duration_minutes: int, now: date
         for slot in day_slots(rules, day, duration_minutes)
         if visit_range(rules, day, slot, duration_minutes).start_at >= earliest
     ]
-
-
-def overlaps(candidate: Span, taken: Iterable[Span]) -> bool:
-    candidate_start, candidate_end = candidate
-    return any(start < candidate_end and candidate_start < end for start, end in taken)
 
 
 class FreeTime:
