@@ -278,3 +278,21 @@ def selects(database: TestDatabase) -> Iterator[SelectLog]:
     event.listen(engine, "before_cursor_execute", record)
     yield seen
     event.remove(engine, "before_cursor_execute", record)
+
+
+async def terminate_backends(url: str, application_name: str) -> int:
+    """End the server side of every connection with that `application_name`, as a restart
+    does; how many there were."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            ended = await connection.scalar(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": application_name},
+            )
+    finally:
+        await engine.dispose()
+    return int(ended or 0)

@@ -16,7 +16,7 @@ from minuteserv.app import create_app
 from minuteserv.core.config import Settings
 from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.users.models import User
-from tests.conftest import make_settings
+from tests.conftest import make_settings, terminate_backends
 from tests.factories import bearer, customer_token
 
 
@@ -136,7 +136,7 @@ async def test_connections_the_server_closed_are_replaced_without_failing_a_requ
             httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
         ):
             warm = await asyncio.gather(*(client.get("/readyz") for _ in range(3)))
-            await _terminate_backends(postgresql_url, name)
+            assert await terminate_backends(postgresql_url, name), "the app held no connection"
             await asyncio.sleep(0.2)  # the event loop reads the closed sockets
 
             after = [await client.get(path) for path in ("/readyz", "/api/v1/services/catalog")]
@@ -145,19 +145,3 @@ async def test_connections_the_server_closed_are_replaced_without_failing_a_requ
 
     assert [r.status_code for r in warm] == [200, 200, 200]
     assert [r.status_code for r in after] == [200, 200]
-
-
-async def _terminate_backends(url: str, application_name: str) -> None:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            ended = await connection.scalar(
-                sa.text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = :name"
-                ),
-                {"name": application_name},
-            )
-    finally:
-        await engine.dispose()
-    assert ended, "the app held no connection to close"

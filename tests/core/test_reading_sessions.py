@@ -15,7 +15,7 @@ from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.core.db import reading_sessionmaker as reading
 from minuteserv.core.reader import Reader
 from tests.checkout.helpers import signed_in_customer
-from tests.conftest import TestDatabase, make_settings
+from tests.conftest import TestDatabase, make_settings, terminate_backends
 from tests.factories import admin_token, bearer, create_admin, create_booking, create_service
 
 LISTS_BOOKINGS = "%booking.booking_number%"
@@ -176,29 +176,31 @@ async def test_reader_connections_the_server_closed_are_replaced_without_failing
 ) -> None:
     """What a PostgreSQL restart leaves in the reader's own pool: connections the server
     closed. The next reads must not fail on them."""
+    name = f"closed-{uuid.uuid4().hex[:8]}"
+    engine = create_engine(
+        committing_database.url, connect_args={"server_settings": {"application_name": name}}
+    )
     settings = make_settings(committing_database.url, tmp_path)
-    app = create_app(settings, sessionmaker=committing_database.sessionmaker)
+    app = create_app(settings, sessionmaker=create_sessionmaker(engine))
     async with committing_database.sessionmaker() as session:
         customer = await signed_in_customer(session, settings)
         await create_booking(session, customer.user, customer.address)
     transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://app") as client,
-    ):
-        warm = await asyncio.gather(
-            *(client.get("/api/v1/bookings", headers=customer.headers) for _ in range(3))
-        )
-        async with committing_database.sessionmaker() as session:
-            ended = await session.scalar(
-                sa.text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND query LIKE :lists"
-                ),
-                {"lists": LISTS_BOOKINGS},
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://app") as client,
+        ):
+            warm = await asyncio.gather(
+                *(client.get("/api/v1/bookings", headers=customer.headers) for _ in range(3))
             )
-        await asyncio.sleep(0.2)  # the event loop reads the closed sockets
-        after = [await client.get("/api/v1/bookings", headers=customer.headers) for _ in range(3)]
+            ended = await terminate_backends(committing_database.url, name)
+            await asyncio.sleep(0.2)  # the event loop reads the closed sockets
+            after = [
+                await client.get("/api/v1/bookings", headers=customer.headers) for _ in range(3)
+            ]
+    finally:
+        await engine.dispose()
 
     assert ended
     assert [r.status_code for r in warm] == [200, 200, 200]
