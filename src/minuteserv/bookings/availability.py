@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -27,14 +27,6 @@ def slot_rules(settings: Settings) -> SlotRules:
         max_days_ahead=settings.max_days_ahead,
         travel_buffer=timedelta(minutes=settings.travel_buffer_minutes),
     )
-
-
-class EligiblePartner(NamedTuple):
-    """A partner who could take a cart's visits, and the spans of their live bookings on the
-    day, in no order (a tuple: a schedule holds hundreds)."""
-
-    id: uuid.UUID
-    busy: list[Span]
 
 
 def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
@@ -73,7 +65,7 @@ def live_overlapping(
 
 @lru_cache(maxsize=256)
 def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
-    """Eligible partners, a row each, with their live bookings overlapping the window
+    """A row for each eligible partner: their live bookings overlapping the window
     [start, end) aggregated into two lists of seconds. Built once for each set of
     categories: building and hashing a statement this size costs more CPU than running it."""
     booked = Booking.start_at.is_not(None)  # not the id, which would send the scan to the table
@@ -82,31 +74,27 @@ def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
     )
     return (
         sa.select(
-            Partner.id,
             seconds_aggregated(dialect, Booking.start_at, where=booked),
             seconds_aggregated(dialect, Booking.end_at, where=booked, round_up=True),
         )
+        .select_from(Partner)
         .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *window))
         .where(*_eligible(dialect, categories))
         .group_by(Partner.id)
-        .order_by(Partner.id)
     )
 
 
 async def read_schedule(
     connection: AsyncConnection, rules: SlotRules, day: date, categories: Collection[str]
-) -> list[EligiblePartner]:
-    """The partners covering `categories` with their busy spans on `day`, in one query that
-    returns a row a partner, not a row a booking."""
+) -> list[list[Span]]:
+    """The busy spans on `day` of each partner covering `categories`, in no order, from one
+    query that returns a row a partner, not a row a booking."""
     start, end = day_window(rules, day)
     query = _schedule_query(connection.dialect.name, frozenset(categories))
     rows = await connection.execute(
         query, {"start": start, "end": end, "earliest_start": start - LONGEST_VISIT}
     )
-    return [
-        EligiblePartner(partner_id, list(zip(starts or (), ends or (), strict=True)))
-        for partner_id, starts, ends in rows
-    ]
+    return [list(zip(starts or (), ends or (), strict=True)) for starts, ends in rows]
 
 
 def _eligible(dialect: str, categories: frozenset[str]) -> list[sa.ColumnExpressionArgument[bool]]:

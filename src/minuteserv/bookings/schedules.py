@@ -19,9 +19,9 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from minuteserv.bookings.availability import EligiblePartner, read_schedule
+from minuteserv.bookings.availability import read_schedule
 from minuteserv.bookings.revisions import BookingRevision, revision_sum
-from minuteserv.bookings.slots import FreeTime, SlotRules, free_slots, is_bookable_day, today
+from minuteserv.bookings.slots import FreeTime, SlotRules, Span, free_slots, is_bookable_day, today
 
 MAX_COPIES = 512
 """Days times category sets kept; the oldest stored goes first (30 days ahead and a few dozen
@@ -37,19 +37,19 @@ WINDOW_REVISION = sa.select(
 
 
 class DaySchedule:
-    """The partners covering a set of categories with their busy spans on one day, and the
-    index of their free time, built on first use."""
+    """The busy spans on one day of each partner covering a set of categories, and the index
+    of their free time, built on first use."""
 
-    __slots__ = ("_free_time", "partners")
+    __slots__ = ("_free_time", "partners_busy")
 
-    def __init__(self, partners: list[EligiblePartner]) -> None:
-        self.partners = partners
+    def __init__(self, partners_busy: list[list[Span]]) -> None:
+        self.partners_busy = partners_busy
         self._free_time: FreeTime | None = None
 
     @property
     def free_time(self) -> FreeTime:
         if self._free_time is None:
-            self._free_time = FreeTime(partner.busy for partner in self.partners)
+            self._free_time = FreeTime(self.partners_busy)
         return self._free_time
 
 
@@ -102,7 +102,7 @@ class ScheduleCache:
         for offset in range(self.rules.max_days_ahead + 1):
             day = first + timedelta(days=offset)
             schedule = await self._on(connection, day, categories)
-            if not schedule.partners:
+            if not schedule.partners_busy:
                 break  # nobody covers the cart on any day
             slots = free_slots(self.rules, day, duration_minutes, now, schedule.free_time)
             if slots:
