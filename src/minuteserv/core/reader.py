@@ -67,23 +67,32 @@ async def _keep_as_is(_connection: asyncpg.Connection) -> None:
 
 CLOSED_CONNECTION = ("connection is closed", "pool is closing")
 """asyncpg's InterfaceErrors for a connection lost under a request; its others (a bad value,
-a misconfiguration, two operations at once on one connection) are bugs, and stay 500s."""
+a misconfiguration) are bugs, and stay 500s."""
+
+
+def _lost(error: Exception, driver: asyncpg.Connection | None) -> bool:
+    """Whether `error` says the database, or the connection to it, is gone."""
+    if isinstance(error, OSError):  # refused, timed out, no such host or socket
+        return True
+    if driver is not None and driver.is_closed():  # as SQLAlchemy's asyncpg dialect judges
+        return True
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        return True  # the connection is left mid-operation, as a cut-off one is
+    if isinstance(error, asyncpg.InterfaceError):
+        return str(error).startswith(CLOSED_CONNECTION)
+    if isinstance(error, asyncpg.PostgresError):
+        return means_unavailable(str(error.sqlstate or ""))
+    return False
 
 
 @contextmanager
-def _driver_errors_as_unreachable() -> Iterator[None]:
+def _driver_errors_as_unreachable(driver: asyncpg.Connection | None = None) -> Iterator[None]:
     """The driver's own errors for a database that is down or restarting, as SQLAlchemy's
     would be seen: `DatabaseUnreachable`, answered 503."""
     try:
         yield
-    except OSError as error:  # refused, timed out, no such host or socket
-        raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
-    except asyncpg.InterfaceError as error:
-        if not str(error).startswith(CLOSED_CONNECTION):
-            raise
-        raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
-    except asyncpg.PostgresError as error:
-        if not means_unavailable(str(error.sqlstate or "")):
+    except Exception as error:
+        if not _lost(error, driver):
             raise
         raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
 
@@ -118,8 +127,14 @@ async def driver_rows(
         found = (await connection.execute(statement, params)).mappings().all()
         return cast(Sequence[Row], found)
     driver = (await connection.get_raw_connection()).driver_connection
-    with _driver_errors_as_unreachable():
-        return await _fetch(driver, connection.dialect, statement, params)
+    try:
+        with _driver_errors_as_unreachable(driver):
+            return await _fetch(driver, connection.dialect, statement, params)
+    except BaseException:
+        # SQLAlchemy did not see the error, and would lend the connection again as sound: one
+        # cut off mid-statement (a restart) then fails every statement sent on it.
+        await connection.invalidate()
+        raise
 
 
 class Reader:
@@ -170,7 +185,12 @@ class Reader:
         pool = self._pool or await self._open_pool(self._bind)
         with _driver_errors_as_unreachable():
             async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as driver:
-                return await _fetch(driver, self._bind.dialect, statement, params)
+                try:
+                    with _driver_errors_as_unreachable(driver):
+                        return await _fetch(driver, self._bind.dialect, statement, params)
+                except DatabaseUnreachable:
+                    driver.terminate()  # the pool replaces it; it would fail the next read
+                    raise
 
     async def _open_pool(self, engine: AsyncEngine) -> asyncpg.Pool:
         """The driver's pool, opened at the first read. It connects with the engine's URL;
