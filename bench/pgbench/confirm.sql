@@ -17,11 +17,12 @@ WHERE user_addresses.id = bench.id('address', bench.preview_user(:j))
   AND user_addresses.user_id = bench.id('user', bench.preview_user(:j))
   AND user_addresses.deleted_at IS NULL;
 SELECT * FROM checkout_previews WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
-SELECT partners.id, partners.rating, partners.current_lat, partners.current_lng,
+SELECT partners.id, partners.rating,
   (SELECT count(*) FROM bookings
    WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
      AND bookings.start_at >= ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
-     AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata'))
+     AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')),
+  partners.current_lat, partners.current_lng
 FROM partners
 WHERE partners.is_active AND partners.is_available
   AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)

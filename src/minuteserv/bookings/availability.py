@@ -136,12 +136,12 @@ def _free_partners_query(
         busy = busy.where(Booking.id != sa.bindparam("ignore"))
         started = started.where(Booking.id != sa.bindparam("ignore"))
     return (
-        sa.select(
+        sa.select(  # in the order of Candidate's fields
             Partner.id,
             Partner.rating,
+            started.scalar_subquery(),
             Partner.current_lat,
             Partner.current_lng,
-            started.scalar_subquery(),
         )
         .where(*_eligible(dialect, categories), ~busy.exists())
         .order_by(Partner.id)
@@ -175,7 +175,4 @@ async def free_candidates(
     }
     # plain rows from the connection: the ORM's result layer costs more
     rows = await (await session.connection()).execute(query, params)
-    return [
-        Candidate(partner_id=str(partner_id), rating=rating, day_load=load, lat=lat, lng=lng)
-        for partner_id, rating, lat, lng, load in rows
-    ]
+    return [Candidate._make(row) for row in rows]

@@ -114,7 +114,7 @@ async def ranked_free_partners(
         categories=categories,
         ignore_booking=reassigning.id if reassigning is not None else None,
     )
-    return [uuid.UUID(candidate.partner_id) for candidate in rank(candidates, lat=lat, lng=lng)]
+    return [candidate.partner_id for candidate in rank(candidates, lat=lat, lng=lng)]
 
 
 async def reserve_first_free(

@@ -10,8 +10,9 @@ Ties go to the lower partner id, so the same input always picks the same partner
 """
 
 import math
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DISTANCE_WEIGHT = 0.5
 RATING_WEIGHT = 0.3
@@ -21,9 +22,10 @@ NEUTRAL_NEARNESS = 0.5
 EARTH_RADIUS_KM = 6371.0088
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    partner_id: str
+class Candidate(NamedTuple):
+    """A free partner as the score sees them (a tuple: a confirm ranks hundreds)."""
+
+    partner_id: uuid.UUID
     rating: float
     day_load: int
     lat: float | None
