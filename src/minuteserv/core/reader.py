@@ -121,7 +121,7 @@ async def driver_rows(
 ) -> Sequence[Row]:
     """A read of plain columns on `connection`, as `Reader.rows` makes it (the same rows, the
     same parameters). On PostgreSQL the driver runs it on the connection itself: inside its
-    transaction once SQLAlchemy has sent that a statement, on its own before then, which for
+    transaction once SQLAlchemy has sent a statement on it, on its own before then, which for
     a read that takes no lock is the same under READ COMMITTED."""
     if connection.dialect.name != "postgresql":
         found = (await connection.execute(statement, params)).mappings().all()
