@@ -30,8 +30,7 @@ WHERE partners.is_active AND partners.is_available
     WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
       AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
       AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
-      AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'))
-ORDER BY partners.id;
+      AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'));
 SAVEPOINT sa_savepoint_1;
 SELECT * FROM partners WHERE partners.id = bench.id('partner', :partner) FOR UPDATE SKIP LOCKED;
 SELECT bookings.id FROM bookings

@@ -144,7 +144,6 @@ def _free_partners_query(
             Partner.current_lng,
         )
         .where(*_eligible(dialect, categories), ~busy.exists())
-        .order_by(Partner.id)
     )
 
 
