@@ -135,16 +135,13 @@ def _free_partners_query(
     if ignoring:
         busy = busy.where(Booking.id != sa.bindparam("ignore"))
         started = started.where(Booking.id != sa.bindparam("ignore"))
-    return (
-        sa.select(  # in the order of Candidate's fields
-            Partner.id,
-            Partner.rating,
-            started.scalar_subquery(),
-            Partner.current_lat,
-            Partner.current_lng,
-        )
-        .where(*_eligible(dialect, categories), ~busy.exists())
-    )
+    return sa.select(  # in the order of Candidate's fields
+        Partner.id,
+        Partner.rating,
+        started.scalar_subquery(),
+        Partner.current_lat,
+        Partner.current_lng,
+    ).where(*_eligible(dialect, categories), ~busy.exists())
 
 
 async def free_candidates(
