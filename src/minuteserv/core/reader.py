@@ -1,4 +1,4 @@
-"""The hottest reads, run without an ORM session and, on PostgreSQL, without SQLAlchemy's
+"""The hottest statements, run without an ORM session and, on PostgreSQL, without SQLAlchemy's
 execution layer.
 
 Booking detail spent 260 µs of CPU on a statement that asyncpg alone runs in 95: the
@@ -6,25 +6,32 @@ statement's cache key, the greenlet hand-offs, the pool's checkout events and th
 type processing, none of which a read of plain columns needs. So on PostgreSQL `Reader.rows`
 compiles each statement once, with the engine's own dialect, and runs it on a pool of the
 driver's own connections; on SQLite it goes through SQLAlchemy, whose types turn the stored
-text and paise back into datetimes and rupees. `driver_rows` does the same on a connection the
-caller already holds (a request's transaction).
+text and paise back into datetimes and rupees. Parameters are processed as SQLAlchemy would
+(JSON to text, an enum to its value), so a statement takes the same values on either database.
+
+`driver_rows` runs a statement the same way on a connection the caller already holds, inside
+its transaction: confirm's reads, locks and writes (`insert_record`), which the session's unit
+of work made twice as costly.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, cast
 
 import asyncpg
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from minuteserv.core.db import (
     POOL_RECYCLE_SECONDS,
     POOL_SIZE,
+    Base,
     DatabaseUnreachable,
     driver_arguments,
     means_unavailable,
@@ -32,7 +39,7 @@ from minuteserv.core.db import (
 )
 
 Row = Mapping[str, Any]
-Statement = sa.Select[*tuple[Any, ...]] | sa.TextClause
+Statement = sa.Select[*tuple[Any, ...]] | sa.TextClause | sa.Insert | sa.Update
 
 ACQUIRE_TIMEOUT_SECONDS = 30
 """As long as SQLAlchemy's pool waits for a free connection before the 503."""
@@ -42,22 +49,36 @@ CLOSE_TIMEOUT_SECONDS = 10
 @dataclass(frozen=True, slots=True)
 class _DriverQuery:
     """A statement as asyncpg runs it: SQL with numbered parameters, the names of its bound
-    parameters in that order, and the values the statement itself binds (`LIMIT 1`)."""
+    parameters in that order with the dialect's processing of each (JSON to text, an enum to
+    its value), and the values the statement itself binds (`LIMIT 1`), processed once."""
 
     sql: str
     names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
     constants: dict[str, Any]
 
     @classmethod
     def of(cls, statement: Statement, dialect: Dialect) -> "_DriverQuery":
         compiled = statement.compile(dialect=dialect)
         if compiled.post_compile_params:  # rendered per execution, which the driver cannot do
-            raise ValueError("a Reader statement cannot take literal_execute or IN parameters")
-        constants = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
-        return cls(str(compiled), tuple(compiled.positiontup or ()), constants)
+            raise ValueError("a driver statement cannot take literal_execute or IN parameters")
+        names = tuple(compiled.positiontup or ())
+        processing = compiled._bind_processors  # what SQLAlchemy's own execution applies
+        processors = tuple(cast(Callable[[Any], Any] | None, processing.get(n)) for n in names)
+        constants = {}
+        for name, bind in compiled.binds.items():
+            if not bind.required:
+                process = processing.get(name)
+                constants[name] = process(bind.value) if callable(process) else bind.value
+        return cls(str(compiled), names, processors, constants)
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        return [params[name] if name in params else self.constants[name] for name in self.names]
+        return [
+            (process(params[name]) if process else params[name])
+            if name in params
+            else self.constants[name]
+            for name, process in zip(self.names, self.processors, strict=True)
+        ]
 
 
 async def _keep_as_is(_connection: asyncpg.Connection) -> None:
@@ -119,22 +140,45 @@ async def _fetch(
 async def driver_rows(
     connection: AsyncConnection, statement: Statement, params: Row | None = None
 ) -> Sequence[Row]:
-    """A read of plain columns on `connection`, as `Reader.rows` makes it (the same rows, the
-    same parameters). On PostgreSQL the driver runs it on the connection itself: inside its
-    transaction once SQLAlchemy has sent a statement on it, on its own before then, which for
-    a read that takes no lock is the same under READ COMMITTED."""
+    """A statement of plain columns and values on `connection`, in its transaction, as
+    `Reader.rows` runs it (the same rows, the same parameters). On PostgreSQL the driver runs
+    it on the connection itself, without SQLAlchemy's execution layer: a row the database
+    refuses raises SQLAlchemy's `IntegrityError`, as on SQLite."""
     if connection.dialect.name != "postgresql":
-        found = (await connection.execute(statement, params)).mappings().all()
-        return cast(Sequence[Row], found)
-    driver = (await connection.get_raw_connection()).driver_connection
+        result = await connection.execute(statement, params)
+        return cast(Sequence[Row], result.mappings().all() if result.returns_rows else [])
+    raw = await connection.get_raw_connection()
+    adapted = cast(AsyncAdapt_asyncpg_connection, raw.dbapi_connection)
+    driver = adapted.driver_connection
     try:
         with _driver_errors_as_unreachable(driver):
+            if adapted._transaction is None:  # SQLAlchemy sends BEGIN lazily: send it now
+                await adapted._start_transaction()  # type: ignore[no-untyped-call]
             return await _fetch(driver, connection.dialect, statement, params)
+    except asyncpg.IntegrityConstraintViolationError as error:
+        # The server refused a row: the connection is sound, its transaction aborted.
+        raise sa.exc.IntegrityError(str(statement), params, error) from error
     except BaseException:
         # SQLAlchemy did not see the error, and would lend the connection again as sound: one
         # cut off mid-statement (a restart) then fails every statement sent on it.
         await connection.invalidate()
         raise
+
+
+@lru_cache(maxsize=64)
+def _insert_every_column(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).values(
+        {column.key: sa.bindparam(column.key, type_=column.type) for column in table.columns}
+    )
+
+
+async def insert_record(connection: AsyncConnection, record: Base) -> None:
+    """Insert `record`'s row as one plain statement through `driver_rows`: the session's unit
+    of work costs a hot write more CPU than the insert itself. The record stays out of the
+    session, a record of the row; every column is written as it is set (no defaults apply)."""
+    table = cast(sa.Table, record.__table__)
+    values = {column.key: getattr(record, column.key) for column in table.columns}
+    await driver_rows(connection, _insert_every_column(table), values)
 
 
 class Reader:
