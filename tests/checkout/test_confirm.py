@@ -1,4 +1,5 @@
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,7 +21,14 @@ from tests.checkout.helpers import (
     signed_in_customer,
     tomorrow,
 )
-from tests.factories import create_partner, create_promo, create_service, reload
+from tests.factories import (
+    ago,
+    create_address,
+    create_partner,
+    create_promo,
+    create_service,
+    reload,
+)
 
 
 async def _prepared(
@@ -110,6 +118,81 @@ async def test_someone_elses_preview_is_404(
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "PREVIEW_NOT_FOUND"
+
+
+async def test_confirm_to_another_of_the_callers_addresses_books_there(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    office = await create_address(session, customer.user, name="Office")
+
+    response = await confirm(
+        client, customer, preview_id, day=tomorrow(), address_id=str(office.id)
+    )
+
+    assert response.status_code == 201, response.text
+    stored = await reload(session, Booking, response.json()["data"]["booking"]["id"])
+    assert stored is not None
+    assert stored.address_id == office.id
+
+
+async def test_confirm_to_someone_elses_or_a_deleted_address_is_404_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    stranger = await signed_in_customer(session, settings)
+    deleted = await create_address(session, customer.user, deleted_at=ago(minutes=1))
+
+    for address in (stranger.address, deleted):
+        response = await confirm(
+            client, customer, preview_id, day=tomorrow(), address_id=str(address.id)
+        )
+
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "ADDRESS_NOT_FOUND"
+    assert await _count(session, Booking) == 0
+
+
+async def test_contact_given_at_confirm_is_the_bookings_over_the_profiles(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    contact = {
+        "customer_name": "Mitali Sen",
+        "customer_phone": "+919812345678",
+        "customer_email": "mitali@example.com",
+    }
+
+    response = await confirm(client, customer, preview_id, day=tomorrow(), **contact)
+
+    assert response.status_code == 201, response.text
+    stored = await reload(session, Booking, response.json()["data"]["booking"]["id"])
+    assert stored is not None
+    given = (stored.customer_name, stored.customer_phone, stored.customer_email)
+    assert given == tuple(contact.values())
+
+
+async def test_a_preview_stored_without_any_promo_value_books(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """A preview whose promo column is SQL NULL, not JSON null (rows written by hand or
+    before the app wrote JSON null), books like any other."""
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    await session.execute(
+        sa.update(CheckoutPreview)
+        .where(CheckoutPreview.id == uuid.UUID(preview_id))
+        .values(promo=sa.null())
+    )
+    await session.commit()
+
+    response = await confirm(client, customer, preview_id, day=tomorrow())
+
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["booking"]["grand_total"] == 1180.0
 
 
 async def test_taken_slot_is_409_and_books_nothing(

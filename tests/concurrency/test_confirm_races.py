@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingStatus
+from minuteserv.bookings.reservation import reserve_first_free
+from minuteserv.bookings.slots import BusyRange
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
 from minuteserv.payments.models import Payment
@@ -239,3 +241,40 @@ async def test_a_confirm_that_waited_for_a_held_partner_who_got_booked_is_409(
     answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
 
     assert tally([answer]) == {(409, "SLOT_UNAVAILABLE"): 1}
+
+
+LOCK_NOWAIT = sa.text("SELECT id FROM partners WHERE id = :id FOR UPDATE NOWAIT")
+
+
+async def held_elsewhere(database: conftest.TestDatabase, partner_id: uuid.UUID) -> bool:
+    async with database.sessionmaker() as other, other.begin():
+        try:
+            await other.execute(LOCK_NOWAIT, {"id": partner_id})
+        except sa.exc.DBAPIError:
+            return True
+        return False
+
+
+async def test_the_first_pass_lets_go_of_a_partner_found_busy_under_lock(
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    """The ranking is read without locks: a partner booked since, or no longer eligible, is
+    passed over under lock, and the lock taken to see it is let go at once."""
+    booked_since = await create_partner(committed_session, rating=5.0)
+    made_unavailable = await create_partner(committed_session, rating=5.0, is_available=False)
+    free = await create_partner(committed_session, rating=4.0)
+    [customer] = await customers(committed_session, racing_settings, 1)
+    day = tomorrow()
+    visit = BusyRange(at_ist(day, 10), at_ist(day, 11, 30))
+    await book_partner(committed_session, customer, booked_since.id, *visit)
+    ranked = [booked_since.id, made_unavailable.id, free.id]
+
+    async with committing_database.sessionmaker() as session, session.begin():
+        reserved = await reserve_first_free(session, ranked, visit, categories=["Facial"])
+
+        assert reserved == free.id
+        assert await held_elsewhere(committing_database, free.id)
+        assert not await held_elsewhere(committing_database, booked_since.id)
+        assert not await held_elsewhere(committing_database, made_unavailable.id)

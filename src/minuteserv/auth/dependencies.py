@@ -1,7 +1,7 @@
 """Who is calling: the customer behind a bearer token."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import sqlalchemy as sa
 from fastapi import Depends
@@ -65,16 +65,29 @@ async def current_user(session: SessionDep, user_id: ClaimedUserId) -> User:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
-USER_EXISTS = sa.select(User.id).where(User.id == sa.bindparam("user_id"))
+
+class Customer(NamedTuple):
+    """The signed-in customer's contact, as a booking takes it."""
+
+    id: uuid.UUID
+    name: str | None
+    phone_number: str
+    email: str | None
 
 
-async def live_user_id(session: SessionDep, user_id: ClaimedUserId) -> uuid.UUID:
-    """`current_user`'s check for routes that need only the id: one plain statement on the
-    request's connection, without loading the user into the session (prepare: a third more
-    requests a second)."""
-    if not await driver_rows(await session.connection(), USER_EXISTS, {"user_id": user_id}):
+CUSTOMER = sa.select(User.id, User.name, User.phone_number, User.email).where(
+    User.id == sa.bindparam("user_id")
+)
+
+
+async def live_customer(session: SessionDep, user_id: ClaimedUserId) -> Customer:
+    """`current_user`'s check for checkout's routes: one plain statement on the request's
+    connection, without loading the user into the session (prepare: a third more requests a
+    second)."""
+    rows = await driver_rows(await session.connection(), CUSTOMER, {"user_id": user_id})
+    if not rows:
         raise UserGone()
-    return user_id
+    return Customer._make(rows[0].values())
 
 
-LiveUserId = Annotated[uuid.UUID, Depends(live_user_id)]
+LiveCustomer = Annotated[Customer, Depends(live_customer)]

@@ -231,11 +231,11 @@ async def assign_partner(
     categories = await categories_of(session, booking)
     visit = BusyRange(booking.start_at, booking.end_at)
     if partner_id is None:
-        partner = await _best_partner(session, booking, visit, categories, settings)
+        partner_id = await _best_partner(session, booking, visit, categories, settings)
     else:
-        partner = await _named_partner(session, booking, partner_id, visit, categories)
-    if partner.id != booking.partner_id:
-        history.change(session, booking, actor=actor, partner_id=partner.id)
+        partner_id = await _named_partner(session, booking, partner_id, visit, categories)
+    if partner_id != booking.partner_id:
+        history.change(session, booking, actor=actor, partner_id=partner_id)
         booking.assignment_status = AssignmentStatus.ASSIGNED
         booking.assigned_at, booking.accepted_at = now, None
     await _flush_assignment(session)
@@ -271,7 +271,7 @@ async def _best_partner(
     visit: BusyRange,
     categories: Collection[str],
     settings: Settings,
-) -> Partner:
+) -> uuid.UUID:
     address = await session.get_one(UserAddress, booking.address_id)
     ranked = await ranked_free_partners(
         session,
@@ -283,12 +283,12 @@ async def _best_partner(
         lng=address.lng,
         reassigning=booking,
     )
-    partner = await reserve_first_free(
+    partner_id = await reserve_first_free(
         session, ranked, visit, categories=categories, ignore_booking=booking.id
     )
-    if partner is None:
+    if partner_id is None:
         raise NoPartnerAvailable()
-    return partner
+    return partner_id
 
 
 async def _named_partner(
@@ -297,7 +297,7 @@ async def _named_partner(
     partner_id: uuid.UUID,
     visit: BusyRange,
     categories: Collection[str],
-) -> Partner:
+) -> uuid.UUID:
     """The partner, locked, if they can take the booking; otherwise the reason they cannot."""
     partner = await session.get(Partner, partner_id)
     if partner is None:
@@ -310,7 +310,7 @@ async def _named_partner(
         await session.refresh(partner)  # the reason may have changed while we waited
         _refuse_unfit(partner, categories)
         raise PartnerBusy()
-    return locked
+    return locked.id
 
 
 def _refuse_unfit(partner: Partner, categories: Collection[str]) -> None:

@@ -13,6 +13,7 @@ from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, Span
 from minuteserv.core.config import Settings
 from minuteserv.core.db import json_array_contains, seconds_aggregated
+from minuteserv.core.reader import driver_rows
 from minuteserv.partners.assignment import Candidate
 from minuteserv.partners.models import Partner
 
@@ -39,12 +40,11 @@ def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), max(midnight, last_visit_ends).astimezone(UTC)
 
 
-def _live() -> sa.ColumnElement[bool]:
+def live() -> sa.ColumnElement[bool]:
+    """A booking that holds its partner's time."""
     # Written into the SQL, not bound: a generic plan could not match a bound value to the
     # partial indexes' `status <> 'cancelled'`.
-    return Booking.status != sa.literal(
-        BookingStatus.CANCELLED, Booking.status.type, literal_execute=True
-    )
+    return Booking.status != sa.literal_column(f"'{BookingStatus.CANCELLED.value}'")
 
 
 def live_overlapping(
@@ -56,7 +56,7 @@ def live_overlapping(
     LONGEST_VISIT before `start`, lets the (partner_id, start_at) indexes bound their scan
     from below too."""
     return [
-        _live(),
+        live(),
         Booking.start_at < end,
         Booking.end_at > start,
         Booking.start_at > earliest_start,
@@ -79,7 +79,7 @@ def _schedule_query(dialect: str, categories: frozenset[str]) -> sa.Select[Any]:
         )
         .select_from(Partner)
         .outerjoin(Booking, sa.and_(Booking.partner_id == Partner.id, *window))
-        .where(*_eligible(dialect, categories))
+        .where(*eligible(dialect, categories))
         .group_by(Partner.id)
     )
 
@@ -97,7 +97,7 @@ async def read_schedule(
     return [list(zip(starts or (), ends or (), strict=True)) for starts, ends in rows]
 
 
-def _eligible(dialect: str, categories: frozenset[str]) -> list[sa.ColumnExpressionArgument[bool]]:
+def eligible(dialect: str, categories: frozenset[str]) -> list[sa.ColumnExpressionArgument[bool]]:
     """Active, available partners covering every one of `categories`."""
     return [
         Partner.is_active,
@@ -127,7 +127,7 @@ def _free_partners_query(
         .select_from(Booking)
         .where(
             on_partner,
-            _live(),
+            live(),
             Booking.start_at >= sa.bindparam("day_start"),
             Booking.start_at < sa.bindparam("day_end"),
         )
@@ -135,13 +135,13 @@ def _free_partners_query(
     if ignoring:
         busy = busy.where(Booking.id != sa.bindparam("ignore"))
         started = started.where(Booking.id != sa.bindparam("ignore"))
-    return sa.select(  # in the order of Candidate's fields
+    return sa.select(  # in the order of Candidate's fields, as floats the score can take
         Partner.id,
-        Partner.rating,
+        sa.cast(Partner.rating, sa.Float),
         started.scalar_subquery(),
-        Partner.current_lat,
-        Partner.current_lng,
-    ).where(*_eligible(dialect, categories), ~busy.exists())
+        sa.cast(Partner.current_lat, sa.Float),
+        sa.cast(Partner.current_lng, sa.Float),
+    ).where(*eligible(dialect, categories), ~busy.exists())
 
 
 async def free_candidates(
@@ -169,6 +169,5 @@ async def free_candidates(
         "day_end": datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone),
         "ignore": ignore_booking,
     }
-    # plain rows from the connection: the ORM's result layer costs more
-    rows = await (await session.connection()).execute(query, params)
-    return [Candidate._make(row) for row in rows]
+    rows = await driver_rows(await session.connection(), query, params)
+    return [Candidate._make(row.values()) for row in rows]

@@ -1,5 +1,6 @@
 """Every change of a booking's status, payment status or partner leaves a `booking_events` row."""
 
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import ActorType, Booking, BookingEvent
+from minuteserv.core import clock
 
 TRACKED_FIELDS = ("status", "payment_status", "partner_id")
 
@@ -36,14 +38,25 @@ def change(
     **new_values: Any,
 ) -> None:
     """Set tracked fields on `booking`, recording each one that actually changes."""
+    session.add_all(changes(booking, actor=actor, note=note, **new_values))
+
+
+def changes(
+    booking: Booking, *, actor: Actor, note: str | None = None, **new_values: Any
+) -> list[BookingEvent]:
+    """Set tracked fields on `booking` and return an event for each one that actually
+    changes, its every column set, for a caller that writes them itself."""
+    events = []
     for field, value in new_values.items():
         assert field in TRACKED_FIELDS, field
         old = getattr(booking, field)
         if old == value:
             continue
         setattr(booking, field, value)
-        session.add(
+        events.append(
             BookingEvent(
+                id=uuid.uuid4(),
+                created_at=clock.now(),
                 booking_id=booking.id,
                 actor_type=actor.type,
                 actor_id=actor.id,
@@ -53,3 +66,4 @@ def change(
                 note=note,
             )
         )
+    return events

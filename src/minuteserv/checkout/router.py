@@ -2,10 +2,10 @@ from collections import Counter
 
 from fastapi import APIRouter, Response, status
 
-from minuteserv.auth.dependencies import CurrentUser, LiveUserId
+from minuteserv.auth.dependencies import LiveCustomer
 from minuteserv.bookings.dependencies import SchedulesDep
 from minuteserv.bookings.schemas import BookingSummary
-from minuteserv.checkout import service
+from minuteserv.checkout import confirmation, service
 from minuteserv.checkout.schemas import (
     CheckoutPayment,
     ConfirmRequest,
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/checkout", tags=["checkout"])
 )
 async def prepare(
     body: PrepareRequest,
-    user_id: LiveUserId,
+    customer: LiveCustomer,
     session: SessionDep,
     schedules: SchedulesDep,
     settings: SettingsDep,
@@ -48,7 +48,7 @@ async def prepare(
     )
     prepared = await service.prepare(
         session,
-        user_id=user_id,
+        user_id=customer.id,
         request=request,
         schedules=schedules,
         settings=settings,
@@ -77,7 +77,7 @@ async def prepare(
 )
 async def confirm(
     body: ConfirmRequest,
-    user: CurrentUser,
+    customer: LiveCustomer,
     session: SessionDep,
     settings: SettingsDep,
     gateway: GatewayDep,
@@ -85,7 +85,7 @@ async def confirm(
 ) -> Envelope[ConfirmResult]:
     """Book the preview in the chosen slot; online payment answers with the Razorpay order.
     Confirming the same preview again answers 200 with the same booking."""
-    choice = service.BookingChoice(
+    choice = confirmation.BookingChoice(
         preview_id=body.preview_id,
         payment_method=body.method,
         booking_date=body.booking_date,
@@ -95,8 +95,13 @@ async def confirm(
         customer_phone=body.customer_phone,
         customer_email=body.customer_email,
     )
-    confirmed = await service.confirm(
-        session, user=user, choice=choice, gateway=gateway, settings=settings, now=clock.now()
+    confirmed = await confirmation.confirm(
+        session,
+        customer=customer,
+        choice=choice,
+        gateway=gateway,
+        settings=settings,
+        now=clock.now(),
     )
     if not confirmed.created:
         response.status_code = status.HTTP_200_OK

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from minuteserv.bookings import history
 from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import ActorType, Booking, BookingStatus, PaymentStatus
+from minuteserv.core import clock
 from minuteserv.core.money import to_paise
 from minuteserv.integrations.notifier import PartnerNotifier
 from minuteserv.integrations.payments import (
@@ -60,15 +61,27 @@ async def create_order(
 
 
 def open_payment(session: AsyncSession, *, booking: Booking, order: GatewayOrder) -> Payment:
-    booking.razorpay_order_id = order.id
-    payment = Payment(
-        booking_id=booking.id,
-        razorpay_order_id=order.id,
-        amount=booking.grand_total,
-        status=PaymentRecordStatus.PENDING,
-    )
+    payment = new_payment(booking=booking, order=order)
     session.add(payment)
     return payment
+
+
+def new_payment(*, booking: Booking, order: GatewayOrder) -> Payment:
+    """The booking's payment for the gateway's order, its every column set."""
+    booking.razorpay_order_id = order.id
+    now = clock.now()
+    return Payment(
+        id=uuid.uuid4(),
+        created_at=now,
+        updated_at=now,
+        booking_id=booking.id,
+        razorpay_order_id=order.id,
+        razorpay_payment_id=None,
+        amount=booking.grand_total,
+        status=PaymentRecordStatus.PENDING,
+        payment_method=None,
+        failure_reason=None,
+    )
 
 
 def latest_first(

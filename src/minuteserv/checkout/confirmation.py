@@ -1,0 +1,343 @@
+"""Confirm: book a stored preview exactly once, with a partner reserved against any number of
+racing requests.
+
+It is the service's hottest write, so it runs as plain statements (`driver_rows`), with no ORM
+load or flush, which cost more CPU than the statements themselves: the caller's preview read
+with the visit's address; the preview locked; the free partners ranked and one reserved; then
+the booking, its events, its payment and the preview's mark, each one insert or update.
+"""
+
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from minuteserv.addresses.models import UserAddress
+from minuteserv.addresses.service import AddressNotFound
+from minuteserv.auth.dependencies import Customer
+from minuteserv.bookings import history
+from minuteserv.bookings.availability import slot_rules
+from minuteserv.bookings.models import (
+    ActorType,
+    AssignmentStatus,
+    Booking,
+    BookingStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from minuteserv.bookings.reservation import ranked_free_partners, reserve_first_free
+from minuteserv.bookings.slots import BusyRange, SlotRules, upcoming_slots, visit_range
+from minuteserv.checkout.errors import (
+    OnlineAmountTooSmall,
+    PreviewExpired,
+    PreviewNotFound,
+    PromoUnavailable,
+    SlotUnavailable,
+)
+from minuteserv.checkout.models import CheckoutPreview
+from minuteserv.core.config import Settings
+from minuteserv.core.reader import Row, driver_rows, insert_record
+from minuteserv.integrations.payments import GatewayOrder, PaymentGateway
+from minuteserv.payments import service as payments_service
+from minuteserv.promos import service as promos_service
+
+BOOKING_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
+MIN_ONLINE_AMOUNT = Decimal("1.00")  # Razorpay refuses orders under 100 paise
+
+
+@dataclass(frozen=True, slots=True)
+class BookingChoice:
+    preview_id: uuid.UUID
+    payment_method: PaymentMethod
+    booking_date: date
+    booking_time: time
+    address_id: uuid.UUID | None
+    customer_name: str | None
+    customer_phone: str | None
+    customer_email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    booking: Booking
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """The preview as confirm reads it, with the visit's address."""
+
+    id: uuid.UUID
+    booking_id: uuid.UUID | None
+    expires_at: datetime
+    duration_minutes: int
+    items: list[dict[str, Any]]
+    categories: list[str]
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    grand_total: Decimal
+    partner_payout: Decimal
+    promo: dict[str, Any] | None
+    promo_code_id: uuid.UUID | None
+    address: tuple[uuid.UUID, float | None, float | None] | None  # id, lat, lng
+
+    @classmethod
+    def of(cls, row: Row) -> "_Stored":
+        columns = {field: row[f"preview.{field}"] for field in _PREVIEW_COLUMNS}
+        parsed = {field: _json(row[f"preview.{field}"]) for field in _PREVIEW_JSON}
+        address = row["address.id"]
+        return cls(
+            **columns,
+            **parsed,
+            address=None if address is None else (address, row["address.lat"], row["address.lng"]),
+        )
+
+
+_PREVIEW_COLUMNS = (
+    "id",
+    "booking_id",
+    "expires_at",
+    "duration_minutes",
+    "subtotal",
+    "discount",
+    "tax",
+    "grand_total",
+    "partner_payout",
+    "promo_code_id",
+)
+_PREVIEW_JSON = ("items", "categories", "promo")
+
+
+def _json(text: str | None) -> Any:
+    """A JSON column read as text; SQL NULL (a preview stored without a promo) is None."""
+    return None if text is None else orjson.loads(text)
+
+
+def _stored_preview() -> sa.Select[Any]:
+    """The caller's preview outer-joined to the address the visit goes to (the one chosen,
+    else the preview's) if it is theirs and live. JSON is read as text, the same on either
+    database."""
+    address_id = sa.func.coalesce(
+        sa.bindparam("address_id", type_=sa.Uuid), CheckoutPreview.address_id
+    )
+    return (
+        sa.select(
+            *(getattr(CheckoutPreview, f).label(f"preview.{f}") for f in _PREVIEW_COLUMNS),
+            *(
+                sa.cast(getattr(CheckoutPreview, f), sa.Text).label(f"preview.{f}")
+                for f in _PREVIEW_JSON
+            ),
+            UserAddress.id.label("address.id"),
+            sa.cast(UserAddress.lat, sa.Float).label("address.lat"),
+            sa.cast(UserAddress.lng, sa.Float).label("address.lng"),
+        )
+        .outerjoin(
+            UserAddress,
+            (UserAddress.id == address_id)
+            & (UserAddress.user_id == CheckoutPreview.user_id)
+            & UserAddress.deleted_at.is_(None),
+        )
+        .where(
+            CheckoutPreview.id == sa.bindparam("preview_id"),
+            CheckoutPreview.user_id == sa.bindparam("user_id"),
+        )
+    )
+
+
+STORED_PREVIEW = _stored_preview()
+LOCK_PREVIEW = (
+    sa.select(CheckoutPreview.booking_id)
+    .where(CheckoutPreview.id == sa.bindparam("preview_id"))
+    .with_for_update()
+)
+MARK_PREVIEW_BOOKED = (
+    sa.update(CheckoutPreview)
+    .where(CheckoutPreview.id == sa.bindparam("preview_id"))
+    .values(booking_id=sa.bindparam("booking_id", type_=sa.Uuid))
+)
+
+
+async def confirm(
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    choice: BookingChoice,
+    gateway: PaymentGateway,
+    settings: Settings,
+    now: datetime,
+) -> Confirmed:
+    """Book the preview: a partner reserved, the promo use taken and the booking made in this
+    transaction. The gateway order is created first, while no lock is held; if booking then
+    fails, that order is simply never paid."""
+    connection = await session.connection()
+    chosen = {"preview_id": choice.preview_id, "address_id": choice.address_id}
+    rows = await driver_rows(connection, STORED_PREVIEW, {"user_id": customer.id, **chosen})
+    if not rows:
+        raise PreviewNotFound()
+    preview = _Stored.of(rows[0])
+    if preview.booking_id is not None:
+        return await _already_booked(session, preview.booking_id)
+    rules = slot_rules(settings)
+    _check_bookable(preview, choice, rules=rules, now=now)
+    number = new_booking_number(now.astimezone(settings.zone).date())
+    order = await _gateway_order(gateway, preview, choice, number)
+    locked = await driver_rows(connection, LOCK_PREVIEW, {"preview_id": preview.id})
+    if locked[0]["booking_id"] is not None:
+        return await _already_booked(session, locked[0]["booking_id"])
+    visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
+    partner_id = await _reserve(session, preview, rules=rules, day=choice.booking_date, visit=visit)
+    if preview.promo_code_id and not await promos_service.take_use(
+        session, promo_id=preview.promo_code_id, now=now
+    ):
+        raise PromoUnavailable()
+    booking = _new_booking(
+        preview, choice, customer=customer, number=number, visit=visit, settings=settings, now=now
+    )
+    await _write(connection, booking, preview, partner_id=partner_id, order=order)
+    return Confirmed(booking=booking, created=True)
+
+
+def _check_bookable(
+    preview: _Stored, choice: BookingChoice, *, rules: SlotRules, now: datetime
+) -> None:
+    if preview.expires_at <= now:
+        raise PreviewExpired()
+    if choice.payment_method == PaymentMethod.ONLINE and preview.grand_total < MIN_ONLINE_AMOUNT:
+        raise OnlineAmountTooSmall()
+    if preview.address is None:
+        raise AddressNotFound()
+    if choice.booking_time not in upcoming_slots(
+        rules, choice.booking_date, preview.duration_minutes, now
+    ):
+        raise SlotUnavailable("This slot is not offered: outside hours, too soon or too far ahead.")
+
+
+async def _gateway_order(
+    gateway: PaymentGateway, preview: _Stored, choice: BookingChoice, number: str
+) -> GatewayOrder | None:
+    if choice.payment_method != PaymentMethod.ONLINE:
+        return None
+    return await payments_service.create_order(
+        gateway,
+        amount=preview.grand_total,
+        receipt=number,
+        notes={"booking_number": number, "preview_id": str(preview.id)},
+    )
+
+
+async def _reserve(
+    session: AsyncSession, preview: _Stored, *, rules: SlotRules, day: date, visit: BusyRange
+) -> uuid.UUID:
+    """The best free partner for the visit, locked."""
+    assert preview.address is not None
+    _, lat, lng = preview.address
+    # Read afresh, not from the schedule cache: under a stream of confirms each booking makes
+    # its day's copy stale for the next one, and checking it would only add a round trip.
+    ranked = await ranked_free_partners(
+        session, rules, day=day, visit=visit, categories=preview.categories, lat=lat, lng=lng
+    )
+    partner_id = await reserve_first_free(session, ranked, visit, categories=preview.categories)
+    if partner_id is None:
+        raise SlotUnavailable()
+    return partner_id
+
+
+async def _write(
+    connection: AsyncConnection,
+    booking: Booking,
+    preview: _Stored,
+    *,
+    partner_id: uuid.UUID,
+    order: GatewayOrder | None,
+) -> None:
+    """The booking with its partner, its first events, its payment and the preview's mark.
+    The exclusion constraint is the last word on overlap: if it trips, the slot is gone."""
+    events = history.changes(
+        booking,
+        actor=history.Actor(ActorType.CUSTOMER, str(booking.user_id)),
+        status=BookingStatus.PENDING,
+        partner_id=partner_id,
+    )
+    payment = payments_service.new_payment(booking=booking, order=order) if order else None
+    try:
+        await insert_record(connection, booking)
+    except IntegrityError as error:
+        if "ex_bookings_partner_overlap" in str(error.orig):
+            raise SlotUnavailable() from error
+        raise
+    for record in (*events, *([payment] if payment else [])):
+        await insert_record(connection, record)
+    params = {"preview_id": preview.id, "booking_id": booking.id}
+    await driver_rows(connection, MARK_PREVIEW_BOOKED, params)
+
+
+async def _already_booked(session: AsyncSession, booking_id: uuid.UUID) -> Confirmed:
+    return Confirmed(booking=await session.get_one(Booking, booking_id), created=False)
+
+
+def new_booking_number(day: date) -> str:
+    suffix = "".join(secrets.choice(BOOKING_NUMBER_ALPHABET) for _ in range(6))
+    return f"BK-{day:%Y%m%d}-{suffix}"
+
+
+def _new_booking(
+    preview: _Stored,
+    choice: BookingChoice,
+    *,
+    customer: Customer,
+    number: str,
+    visit: BusyRange,
+    settings: Settings,
+    now: datetime,
+) -> Booking:
+    """The booking as it is written, every column set for `insert_record`; its status and
+    partner are set by the events that record them."""
+    assert preview.address is not None
+    online = choice.payment_method == PaymentMethod.ONLINE
+    return Booking(
+        id=uuid.uuid4(),
+        created_at=now,
+        updated_at=now,
+        booking_number=number,
+        user_id=customer.id,
+        address_id=preview.address[0],
+        partner_id=None,
+        services=preview.items,
+        booking_date=choice.booking_date,
+        booking_time=choice.booking_time,
+        start_at=visit.start_at,
+        end_at=visit.end_at,
+        status=None,
+        payment_method=choice.payment_method,
+        payment_status=PaymentStatus.PENDING,
+        razorpay_order_id=None,
+        razorpay_payment_id=None,
+        hold_expires_at=now + timedelta(seconds=settings.payment_hold_seconds) if online else None,
+        total_price=preview.subtotal,
+        discount=preview.discount,
+        tax=preview.tax,
+        grand_total=preview.grand_total,
+        partner_payout=preview.partner_payout,
+        promo_code=(preview.promo or {}).get("code") if preview.promo_code_id else None,
+        promo_code_id=preview.promo_code_id,
+        customer_name=choice.customer_name or customer.name,
+        customer_phone=choice.customer_phone or customer.phone_number,
+        customer_email=choice.customer_email or customer.email,
+        assignment_status=AssignmentStatus.ASSIGNED,
+        assigned_at=now,
+        accepted_at=None,
+        cancelled_at=None,
+        cancellation_reason=None,
+        refund_amount=None,
+        customer_rating=None,
+        customer_feedback=None,
+    )
