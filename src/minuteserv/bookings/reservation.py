@@ -137,24 +137,21 @@ async def _reserve_first_unheld(
     first_unheld = _first_unheld_query(categories)
     overlap = _overlap_query(ignoring=ignore is not None)
     remaining = list(ranked)
+    await driver_rows(connection, SAVEPOINT)
     while remaining:
-        await driver_rows(connection, SAVEPOINT)
         locked = await driver_rows(connection, first_unheld, {"ids": remaining})
         if not locked:
-            await driver_rows(connection, ROLLBACK_TO_SAVEPOINT)
             break
         partner_id = locked[0]["id"]
         params = _overlap_params(partner_id, visit, ignore)
         if not await driver_rows(connection, overlap, params):
-            await driver_rows(connection, RELEASE_SAVEPOINT)
-            return partner_id, remaining
-        await driver_rows(connection, ROLLBACK_TO_SAVEPOINT)
+            return partner_id, remaining  # the commit releases the savepoint
+        await driver_rows(connection, ROLLBACK_TO_SAVEPOINT)  # let go; the savepoint stays
         remaining.remove(partner_id)
     return None, remaining
 
 
 SAVEPOINT = sa.text("SAVEPOINT reserve_partner")
-RELEASE_SAVEPOINT = sa.text("RELEASE SAVEPOINT reserve_partner")
 ROLLBACK_TO_SAVEPOINT = sa.text("ROLLBACK TO SAVEPOINT reserve_partner")
 
 

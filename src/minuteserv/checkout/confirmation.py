@@ -44,7 +44,7 @@ from minuteserv.checkout.errors import (
 )
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
-from minuteserv.core.reader import Row, driver_rows, insert_record
+from minuteserv.core.reader import Row, driver_rows, insert_records
 from minuteserv.integrations.payments import GatewayOrder, PaymentGateway
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
@@ -154,6 +154,7 @@ def _stored_preview() -> sa.Select[Any]:
 
 
 STORED_PREVIEW = _stored_preview()
+STORED_PREVIEW_LOCKED = STORED_PREVIEW.with_for_update(of=CheckoutPreview)
 LOCK_PREVIEW = (
     sa.select(CheckoutPreview.booking_id)
     .where(CheckoutPreview.id == sa.bindparam("preview_id"))
@@ -176,11 +177,14 @@ async def confirm(
     now: datetime,
 ) -> Confirmed:
     """Book the preview: a partner reserved, the promo use taken and the booking made in this
-    transaction. The gateway order is created first, while no lock is held; if booking then
-    fails, that order is simply never paid."""
+    transaction. The preview is locked, so a second confirm of it waits and then finds the
+    booking; an online one creates the gateway order first, while no lock is held (if booking
+    then fails, that order is simply never paid), a cash one locks it as it reads it."""
     connection = await session.connection()
-    chosen = {"preview_id": choice.preview_id, "address_id": choice.address_id}
-    rows = await driver_rows(connection, STORED_PREVIEW, {"user_id": customer.id, **chosen})
+    online = choice.payment_method == PaymentMethod.ONLINE
+    chosen = {"user_id": customer.id, "preview_id": choice.preview_id}
+    read = STORED_PREVIEW if online else STORED_PREVIEW_LOCKED
+    rows = await driver_rows(connection, read, {**chosen, "address_id": choice.address_id})
     if not rows:
         raise PreviewNotFound()
     preview = _Stored.of(rows[0])
@@ -190,9 +194,10 @@ async def confirm(
     _check_bookable(preview, choice, rules=rules, now=now)
     number = new_booking_number(now.astimezone(settings.zone).date())
     order = await _gateway_order(gateway, preview, choice, number)
-    locked = await driver_rows(connection, LOCK_PREVIEW, {"preview_id": preview.id})
-    if locked[0]["booking_id"] is not None:
-        return await _already_booked(session, locked[0]["booking_id"])
+    if online:
+        locked = await driver_rows(connection, LOCK_PREVIEW, {"preview_id": preview.id})
+        if locked[0]["booking_id"] is not None:
+            return await _already_booked(session, locked[0]["booking_id"])
     visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
     partner_id = await _reserve(session, preview, rules=rules, day=choice.booking_date, visit=visit)
     if preview.promo_code_id and not await promos_service.take_use(
@@ -269,13 +274,11 @@ async def _write(
     )
     payment = payments_service.new_payment(booking=booking, order=order) if order else None
     try:
-        await insert_record(connection, booking)
+        await insert_records(connection, [booking, *events, *([payment] if payment else [])])
     except IntegrityError as error:
         if "ex_bookings_partner_overlap" in str(error.orig):
             raise SlotUnavailable() from error
         raise
-    for record in (*events, *([payment] if payment else [])):
-        await insert_record(connection, record)
     params = {"preview_id": preview.id, "booking_id": booking.id}
     await driver_rows(connection, MARK_PREVIEW_BOOKED, params)
 
