@@ -1,28 +1,52 @@
--- POST /checkout/confirm: the caller, the preview, the address, the preview locked, the
--- partners covering the cart who are free for the visit, each with their day's load, a savepoint with the
--- chosen partner locked (SKIP LOCKED) and checked for overlap, the booking, its two history events, the
--- preview marked used, and (every other request, as online) the payment row.
+-- POST /checkout/confirm: the caller, the preview with the address (locked as it is read for
+-- cash; for online, locked by a statement of its own after the gateway order), the partners
+-- covering the cart who are free for the visit, each with their day's load, a savepoint with
+-- the best-ranked partner no one holds locked (SKIP LOCKED) and checked for overlap, then in
+-- one statement the booking, its two history events and (every other request, as online) the
+-- payment row, and the preview marked used.
 -- The booking goes far in the future (bench.far_future) so it never overlaps another; the
 -- bench deletes those bookings after this script has run.
 \set j random(1, :previews)
-\set partner random(1, :partners)
 \set day random(0, :confirm_days - 1)
 BEGIN;
-SELECT * FROM users WHERE users.id = bench.id('user', bench.preview_user(:j));
-SELECT * FROM checkout_previews
+SELECT users.id, users.name, users.phone_number, users.email FROM users
+WHERE users.id = bench.id('user', bench.preview_user(:j));
+\if :j % 2 = 1
+SELECT checkout_previews.id, checkout_previews.booking_id, checkout_previews.expires_at,
+       checkout_previews.duration_minutes, checkout_previews.subtotal, checkout_previews.discount,
+       checkout_previews.tax, checkout_previews.grand_total, checkout_previews.partner_payout,
+       checkout_previews.promo_code_id, CAST(checkout_previews.items AS TEXT),
+       CAST(checkout_previews.categories AS TEXT), CAST(checkout_previews.promo AS TEXT),
+       user_addresses.id, CAST(user_addresses.lat AS FLOAT), CAST(user_addresses.lng AS FLOAT)
+FROM checkout_previews
+LEFT OUTER JOIN user_addresses
+  ON user_addresses.id = coalesce(NULL::uuid, checkout_previews.address_id)
+  AND user_addresses.user_id = checkout_previews.user_id AND user_addresses.deleted_at IS NULL
 WHERE checkout_previews.id = bench.id('preview', :j)
   AND checkout_previews.user_id = bench.id('user', bench.preview_user(:j));
-SELECT * FROM user_addresses
-WHERE user_addresses.id = bench.id('address', bench.preview_user(:j))
-  AND user_addresses.user_id = bench.id('user', bench.preview_user(:j))
-  AND user_addresses.deleted_at IS NULL;
-SELECT * FROM checkout_previews WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
-SELECT partners.id, partners.rating,
+SELECT checkout_previews.booking_id FROM checkout_previews
+WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
+\else
+SELECT checkout_previews.id, checkout_previews.booking_id, checkout_previews.expires_at,
+       checkout_previews.duration_minutes, checkout_previews.subtotal, checkout_previews.discount,
+       checkout_previews.tax, checkout_previews.grand_total, checkout_previews.partner_payout,
+       checkout_previews.promo_code_id, CAST(checkout_previews.items AS TEXT),
+       CAST(checkout_previews.categories AS TEXT), CAST(checkout_previews.promo AS TEXT),
+       user_addresses.id, CAST(user_addresses.lat AS FLOAT), CAST(user_addresses.lng AS FLOAT)
+FROM checkout_previews
+LEFT OUTER JOIN user_addresses
+  ON user_addresses.id = coalesce(NULL::uuid, checkout_previews.address_id)
+  AND user_addresses.user_id = checkout_previews.user_id AND user_addresses.deleted_at IS NULL
+WHERE checkout_previews.id = bench.id('preview', :j)
+  AND checkout_previews.user_id = bench.id('user', bench.preview_user(:j))
+FOR UPDATE OF checkout_previews;
+\endif
+SELECT partners.id, CAST(partners.rating AS FLOAT),
   (SELECT count(*) FROM bookings
    WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
      AND bookings.start_at >= ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
      AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')),
-  partners.current_lat, partners.current_lng
+  CAST(partners.current_lat AS FLOAT), CAST(partners.current_lng AS FLOAT)
 FROM partners
 WHERE partners.is_active AND partners.is_available
   AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
@@ -31,37 +55,76 @@ WHERE partners.is_active AND partners.is_available
       AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
       AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
       AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'));
-SAVEPOINT sa_savepoint_1;
-SELECT * FROM partners WHERE partners.id = bench.id('partner', :partner) FOR UPDATE SKIP LOCKED;
+SAVEPOINT reserve_partner;
+SELECT partners.id AS partner_id
+FROM unnest((SELECT ids FROM bench.eligible_one WHERE c = :j % 8)) WITH ORDINALITY AS ranked(id, position)
+JOIN partners ON partners.id = ranked.id
+WHERE partners.is_active AND partners.is_available
+  AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
+ORDER BY ranked.position LIMIT 1 FOR UPDATE OF partners SKIP LOCKED \gset
 SELECT bookings.id FROM bookings
-WHERE bookings.partner_id = bench.id('partner', :partner) AND bookings.status != 'cancelled'
+WHERE bookings.partner_id = :partner_id AND bookings.status != 'cancelled'
   AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
   AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
+  AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'
 LIMIT 1;
-RELEASE SAVEPOINT sa_savepoint_1;
-WITH seq AS (SELECT nextval('bench.far_future') AS n)
-INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
-    booking_time, start_at, end_at, status, payment_method, payment_status, hold_expires_at,
-    total_price, discount, tax, grand_total, partner_payout, customer_name, customer_phone,
-    assignment_status, assigned_at, updated_at, id, created_at)
-SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
-    bench.id('address', bench.preview_user(:j)), bench.id('partner', :partner),
-    '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": "949.00", "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": "949.00", "duration_minutes": 60}]',
-    DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
-    TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
-    'pending', 'online', 'pending', now() + interval '15 minutes',
-    949.00, 0, 170.82, 1119.82, 664.30, 'Bench User', '+919000000001',
-    'assigned', now(), now(), gen_random_uuid(), now()
-FROM seq RETURNING id AS booking_id, booking_number \gset
-INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value, to_value, note,
-    id, created_at)
-VALUES (:booking_id, 'customer', 'bench', 'status', NULL, 'pending', NULL, gen_random_uuid(), now()),
-       (:booking_id, 'customer', 'bench', 'partner_id', NULL, 'bench', NULL, gen_random_uuid(), now());
-UPDATE checkout_previews SET booking_id = :booking_id WHERE checkout_previews.id = bench.id('preview', :j);
 \if :j % 2 = 1
-INSERT INTO payments (booking_id, razorpay_order_id, razorpay_payment_id, amount, status,
-    payment_method, failure_reason, updated_at, id, created_at)
-VALUES (:booking_id, 'order_' || :booking_number, NULL, 1119.82, 'pending', NULL, NULL, now(),
-    gen_random_uuid(), now());
+WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
+  b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
+      booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
+      razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,
+      partner_payout, promo_code, promo_code_id, customer_name, customer_phone, customer_email,
+      assignment_status, assigned_at, accepted_at, cancelled_at, cancellation_reason,
+      refund_amount, customer_rating, customer_feedback, updated_at, id, created_at)
+    SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
+      bench.id('address', bench.preview_user(:j)), :partner_id,
+      '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
+      DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
+      TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
+      'pending', 'online', 'pending', 'order_' || seq.n, NULL, now() + interval '15 minutes',
+      949.00, 0, 170.82, 1119.82, 664.30, NULL, NULL, 'Bench User', '+919000000001', NULL,
+      'assigned', now(), NULL, NULL, NULL, NULL, NULL, NULL, now(), seq.id, now()
+    FROM seq),
+  e1 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
+      to_value, note, id, created_at)
+    SELECT seq.id, 'customer', 'bench', 'status', NULL, 'pending', NULL, gen_random_uuid(), now()
+    FROM seq),
+  e2 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
+      to_value, note, id, created_at)
+    SELECT seq.id, 'customer', 'bench', 'partner_id', NULL, 'bench', NULL, gen_random_uuid(), now()
+    FROM seq),
+  p AS (INSERT INTO payments (booking_id, razorpay_order_id, razorpay_payment_id, amount, status,
+      payment_method, failure_reason, updated_at, id, created_at)
+    SELECT seq.id, 'order_' || seq.n, NULL, 1119.82, 'pending', NULL, NULL, now(),
+      gen_random_uuid(), now()
+    FROM seq)
+SELECT id AS booking_id FROM seq \gset
+\else
+WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
+  b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
+      booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
+      razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,
+      partner_payout, promo_code, promo_code_id, customer_name, customer_phone, customer_email,
+      assignment_status, assigned_at, accepted_at, cancelled_at, cancellation_reason,
+      refund_amount, customer_rating, customer_feedback, updated_at, id, created_at)
+    SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
+      bench.id('address', bench.preview_user(:j)), :partner_id,
+      '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
+      DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
+      TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
+      'pending', 'cash', 'pending', NULL, NULL, NULL,
+      949.00, 0, 170.82, 1119.82, 664.30, NULL, NULL, 'Bench User', '+919000000001', NULL,
+      'assigned', now(), NULL, NULL, NULL, NULL, NULL, NULL, now(), seq.id, now()
+    FROM seq),
+  e1 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
+      to_value, note, id, created_at)
+    SELECT seq.id, 'customer', 'bench', 'status', NULL, 'pending', NULL, gen_random_uuid(), now()
+    FROM seq),
+  e2 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
+      to_value, note, id, created_at)
+    SELECT seq.id, 'customer', 'bench', 'partner_id', NULL, 'bench', NULL, gen_random_uuid(), now()
+    FROM seq)
+SELECT id AS booking_id FROM seq \gset
 \endif
+UPDATE checkout_previews SET booking_id = :booking_id WHERE checkout_previews.id = bench.id('preview', :j);
 COMMIT;
