@@ -302,7 +302,7 @@ def _new_booking(
     settings: Settings,
     now: datetime,
 ) -> Booking:
-    """The booking as it is written, every column set for `insert_record`; its status and
+    """The booking as it is written, every column set for `insert_records`; its status and
     partner are set by the events that record them."""
     assert preview.address is not None
     online = choice.payment_method == PaymentMethod.ONLINE

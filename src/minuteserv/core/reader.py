@@ -10,8 +10,8 @@ text and paise back into datetimes and rupees. Parameters are processed as SQLAl
 (JSON to text, an enum to its value), so a statement takes the same values on either database.
 
 `driver_rows` runs a statement the same way on a connection the caller already holds, inside
-its transaction: confirm's reads, locks and writes (`insert_record`), which the session's unit
-of work made twice as costly.
+its transaction: prepare's look-ups and insert, and every statement of confirm, whose ORM loads
+and flush had cost it more CPU than the statements themselves (`insert_records`).
 """
 
 import asyncio

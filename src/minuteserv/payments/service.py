@@ -60,12 +60,6 @@ async def create_order(
         raise PaymentGatewayFailed() from error
 
 
-def open_payment(session: AsyncSession, *, booking: Booking, order: GatewayOrder) -> Payment:
-    payment = new_payment(booking=booking, order=order)
-    session.add(payment)
-    return payment
-
-
 def new_payment(*, booking: Booking, order: GatewayOrder) -> Payment:
     """The booking's payment for the gateway's order, its every column set."""
     booking.razorpay_order_id = order.id
