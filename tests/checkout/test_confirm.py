@@ -21,6 +21,7 @@ from tests.checkout.helpers import (
     signed_in_customer,
     tomorrow,
 )
+from tests.conftest import TestDatabase
 from tests.factories import (
     ago,
     create_address,
@@ -173,6 +174,23 @@ async def test_contact_given_at_confirm_is_the_bookings_over_the_profiles(
     assert stored is not None
     given = (stored.customer_name, stored.customer_phone, stored.customer_email)
     assert given == tuple(contact.values())
+
+
+async def test_a_name_postgresql_cannot_store_is_422_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, database: TestDatabase
+) -> None:
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+
+    response = await confirm(
+        client, customer, preview_id, day=tomorrow(), customer_name="Asha\u0000"
+    )
+
+    if database.kind == "postgresql":  # PostgreSQL text cannot hold NUL; SQLite's can
+        assert (response.status_code, response.json()["error"]["code"]) == (422, "INVALID_VALUE")
+        assert await _count(session, Booking) == 0
+    else:
+        assert response.status_code == 201, response.text
 
 
 async def test_a_preview_stored_without_any_promo_value_books(

@@ -32,6 +32,22 @@ async def test_the_first_statement_of_a_request_opens_its_transaction(
     assert driver_ids == {sqlalchemy_id}
 
 
+@pytest.mark.postgresql_only
+async def test_a_write_on_a_connection_of_its_own_is_kept_once_committed(
+    committing_database: TestDatabase,
+) -> None:
+    """On a connection outside any session, the driver's write joins the transaction that
+    SQLAlchemy commits, rather than one SQLAlchemy does not know of."""
+    partner = Partner(partner_code="PT-DRIVER-4", name="Tania", phone_number="+919700000004")
+    engine = committing_database.sessionmaker.kw["bind"]
+    async with engine.connect() as connection:
+        await insert_record(connection, with_every_column(partner))
+        await connection.commit()
+
+    async with committing_database.sessionmaker() as session:
+        assert await reload(session, Partner, partner.id) is not None
+
+
 async def test_parameters_go_to_the_database_as_sqlalchemy_would_send_them(
     database: TestDatabase,
 ) -> None:

@@ -107,6 +107,8 @@ async def reserve_first_free(
 ) -> uuid.UUID | None:
     """Lock and return the first of `ranked` still free for `visit`; None when nobody is.
     The ranking was read without locks: each partner is checked again under their lock."""
+    if not ranked:
+        return None
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         found, ranked = await _reserve_first_unheld(

@@ -118,35 +118,59 @@ def _driver_errors_as_unreachable(driver: asyncpg.Connection | None = None) -> I
         raise DatabaseUnreachable(f"{type(error).__name__}: {error}") from error
 
 
-MAX_COMPILED = 256
-"""Statements are built once, at import; a caller building them anew would otherwise grow the
-cache of compiled ones without bound."""
+MAX_COMPILED = 1024
+"""Statements are built once, at import or once for each set of categories; a caller building
+them anew would otherwise grow the cache of compiled ones without bound."""
 
 _compiled: dict[Statement, _DriverQuery] = {}
 
 
-async def _fetch(
-    driver: asyncpg.Connection, dialect: Dialect, statement: Statement, params: Row | None
-) -> Sequence[Row]:
+def _driver_query(statement: Statement, dialect: Dialect) -> _DriverQuery:
     query = _compiled.get(statement)
     if query is None:
         if len(_compiled) >= MAX_COMPILED:
             _compiled.clear()
         query = _compiled[statement] = _DriverQuery.of(statement, dialect)
-    rows: Sequence[Row] = await driver.fetch(query.sql, *query.arguments(params or {}))
+    return query
+
+
+def _refused(error: asyncpg.PostgresError, query: _DriverQuery, arguments: list[Any]) -> Exception:
+    """A statement the server refused, as SQLAlchemy's own execution raises it, so the app's
+    handlers answer it by its SQLSTATE (a value PostgreSQL cannot store: 422; a lost race:
+    409); the connection is sound, its transaction aborted."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return sa.exc.IntegrityError(query.sql, arguments, error)
+    if isinstance(error, asyncpg.DataError):
+        return sa.exc.DataError(query.sql, arguments, error)
+    return sa.exc.DBAPIError(query.sql, arguments, error)
+
+
+async def _fetch(
+    driver: asyncpg.Connection, query: _DriverQuery, arguments: list[Any]
+) -> Sequence[Row]:
+    try:
+        rows: Sequence[Row] = await driver.fetch(query.sql, *arguments)
+    except asyncpg.PostgresError as error:
+        if driver.is_closed() or means_unavailable(str(error.sqlstate or "")):
+            raise  # the database is going away: `_driver_errors_as_unreachable` says so
+        raise _refused(error, query, arguments) from error
     return rows
 
 
 async def driver_rows(
     connection: AsyncConnection, statement: Statement, params: Row | None = None
 ) -> Sequence[Row]:
-    """A statement of plain columns and values on `connection`, in its transaction, as
-    `Reader.rows` runs it (the same rows, the same parameters). On PostgreSQL the driver runs
-    it on the connection itself, without SQLAlchemy's execution layer: a row the database
-    refuses raises SQLAlchemy's `IntegrityError`, as on SQLite."""
+    """A statement of plain columns and values on `connection`, in its transaction (begun
+    here if it was not), as `Reader.rows` runs it (the same rows, the same parameters). On
+    PostgreSQL the driver runs it on the connection itself, without SQLAlchemy's execution
+    layer; what the server refuses is raised as SQLAlchemy would raise it."""
     if connection.dialect.name != "postgresql":
         result = await connection.execute(statement, params)
         return cast(Sequence[Row], result.mappings().all() if result.returns_rows else [])
+    if not connection.in_transaction():
+        await connection.begin()
+    query = _driver_query(statement, connection.dialect)
+    arguments = query.arguments(params or {})
     raw = await connection.get_raw_connection()
     adapted = cast(AsyncAdapt_asyncpg_connection, raw.dbapi_connection)
     driver = adapted.driver_connection
@@ -154,10 +178,9 @@ async def driver_rows(
         with _driver_errors_as_unreachable(driver):
             if adapted._transaction is None:  # SQLAlchemy sends BEGIN lazily: send it now
                 await adapted._start_transaction()  # type: ignore[no-untyped-call]
-            return await _fetch(driver, connection.dialect, statement, params)
-    except asyncpg.IntegrityConstraintViolationError as error:
-        # The server refused a row: the connection is sound, its transaction aborted.
-        raise sa.exc.IntegrityError(str(statement), params, error) from error
+            return await _fetch(driver, query, arguments)
+    except sa.exc.DBAPIError:
+        raise
     except BaseException:
         # SQLAlchemy did not see the error, and would lend the connection again as sound: one
         # cut off mid-statement (a restart) then fails every statement sent on it.
@@ -223,7 +246,8 @@ class Reader:
     """Read-only statements that select plain columns, for the hottest GET routes, each on its
     own (autocommit) without an ORM session. Rows are mappings of column label to value as
     the driver decodes it: on PostgreSQL an enum column comes back as its string value and
-    JSON as text. Parameters go to the driver as they are: uuids, numbers and strings.
+    JSON as text. Parameters are processed as SQLAlchemy's own execution would (JSON to
+    text, an enum to its value), and go to the driver as uuids, numbers and strings.
 
     Bound to a connection (tests), it reads inside that connection's transaction."""
 
@@ -264,12 +288,14 @@ class Reader:
         if not self._on_driver or isinstance(self._bind, AsyncConnection):
             async with self.connection() as connection:
                 return await driver_rows(connection, statement, params)
+        query = _driver_query(statement, self._bind.dialect)
+        arguments = query.arguments(params or {})
         pool = self._pool or await self._open_pool(self._bind)
         with _driver_errors_as_unreachable():
             async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as driver:
                 try:
                     with _driver_errors_as_unreachable(driver):
-                        return await _fetch(driver, self._bind.dialect, statement, params)
+                        return await _fetch(driver, query, arguments)
                 except DatabaseUnreachable:
                     driver.terminate()  # the pool replaces it; it would fail the next read
                     raise
