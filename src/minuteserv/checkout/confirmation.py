@@ -3,8 +3,9 @@ racing requests.
 
 It is the service's hottest write, so it runs as plain statements (`driver_rows`), with no ORM
 load or flush, which cost more CPU than the statements themselves: the caller's preview read
-with the visit's address; the preview locked; the free partners ranked and one reserved; then
-the booking, its events, its payment and the preview's mark, each one insert or update.
+with the visit's address (and locked as it is read, for cash); for online, the gateway order,
+then the preview locked; the free partners ranked and one reserved; then the booking, its
+events and its payment in one statement (`insert_records`), and the preview's mark.
 """
 
 import secrets
