@@ -9,19 +9,22 @@ from decimal import Decimal
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from minuteserv.bookings.availability import free_partner_params, slot_rules
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.reservation import reserve_first_free
+from minuteserv.bookings.reservation import Claim, _claim_first_unheld, overlap_free
 from minuteserv.bookings.slots import BusyRange
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
+from minuteserv.core.reader import driver_rows
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests import conftest
 from tests.checkout.helpers import at_ist, book_partner, confirm, tomorrow
 from tests.concurrency.helpers import customers, prepared, race, read, tally
 from tests.factories import create_booking, create_partner, create_promo, create_service
+from tests.fakes.razorpay import FakeRazorpay
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -132,12 +135,15 @@ async def test_ten_double_taps_on_one_preview_make_one_booking(
     assert len(stored) == 1
 
 
-async def test_ten_online_double_taps_open_one_payment(
+async def test_ten_online_double_taps_open_one_payment_and_one_gateway_order(
     racing_client: httpx.AsyncClient,
     committed_session: AsyncSession,
     racing_settings: Settings,
     committing_database: conftest.TestDatabase,
+    fake_razorpay: FakeRazorpay,
 ) -> None:
+    """The preview is locked before the gateway is asked: the other taps wait, then answer
+    with the booking, and leave no order behind that nobody will pay."""
     await create_partner(committed_session)
     facial = await create_service(committed_session)
     [owner] = await customers(committed_session, racing_settings, 1)
@@ -157,6 +163,8 @@ async def test_ten_online_double_taps_open_one_payment(
         str(payment.booking_id)
     }
     assert len(await read(committing_database, sa.select(Booking.id))) == 1
+    orders = [r for r in fake_razorpay.requests if (r.method, r.path) == ("POST", "/v1/orders")]
+    assert len(orders) == 1
 
 
 LOCK_PARTNER = sa.text("SELECT id FROM partners WHERE id = :id FOR UPDATE")
@@ -255,26 +263,69 @@ async def held_elsewhere(database: conftest.TestDatabase, partner_id: uuid.UUID)
         return False
 
 
+COPY_BOOKING = sa.text("""
+INSERT INTO bookings
+SELECT (jsonb_populate_record(b, jsonb_build_object(
+    'id', gen_random_uuid(), 'booking_number', 'BK-COPY-' || :partner_id, 'partner_id', :partner_id
+))).*
+FROM bookings b WHERE b.id = :template
+""")
+
+
+def copying(connection: AsyncConnection, template: uuid.UUID) -> Claim[uuid.UUID]:
+    """A claim that books the partner as confirm does, by a write the exclusion constraint
+    refuses if they are busy: here a copy of the booking `template` for them."""
+
+    async def claim(partner_id: uuid.UUID) -> uuid.UUID | None:
+        params = {"partner_id": str(partner_id), "template": template}
+        try:
+            await driver_rows(connection, COPY_BOOKING, params)
+        except sa.exc.IntegrityError:
+            return None
+        return partner_id
+
+    return claim
+
+
+@pytest.mark.parametrize("claim_by", ["write", "check"])
 async def test_the_first_pass_lets_go_of_a_partner_found_busy_under_lock(
     committed_session: AsyncSession,
     racing_settings: Settings,
     committing_database: conftest.TestDatabase,
+    claim_by: str,
 ) -> None:
-    """The ranking is read without locks: a partner booked since, or no longer eligible, is
-    passed over under lock, and the lock taken to see it is let go at once."""
+    """The ranking statement's snapshot predates its lock, so it can see a partner free whom
+    the lock's last holder just booked. Here the ranking is told to ignore the booking that
+    the claim under the lock then meets, whether its write trips the exclusion constraint
+    (confirm) or its check reads the booking (staff): the partner is let go at once, with
+    the transaction still usable, and the next best one booked."""
     booked_since = await create_partner(committed_session, rating=5.0)
-    made_unavailable = await create_partner(committed_session, rating=5.0, is_available=False)
     free = await create_partner(committed_session, rating=4.0)
     [customer] = await customers(committed_session, racing_settings, 1)
     day = tomorrow()
     visit = BusyRange(at_ist(day, 10), at_ist(day, 11, 30))
-    await book_partner(committed_session, customer, booked_since.id, *visit)
-    ranked = [booked_since.id, made_unavailable.id, free.id]
+    booking = await book_partner(committed_session, customer, booked_since.id, *visit)
+    unseen = free_partner_params(
+        slot_rules(racing_settings),
+        day=day,
+        visit=visit,
+        lat=None,
+        lng=None,
+        ignore_booking=booking.id,
+    )
 
     async with committing_database.sessionmaker() as session, session.begin():
-        reserved = await reserve_first_free(session, ranked, visit, categories=["Facial"])
+        connection = await session.connection()
+        by_write = claim_by == "write"
+        claim = copying(connection, booking.id) if by_write else overlap_free(session, visit)
+        claimed, waiting = await _claim_first_unheld(
+            connection, unseen, categories=frozenset({"Facial"}), ignoring=True, claim=claim
+        )
 
-        assert reserved == free.id
+        assert (claimed, waiting) == (free.id, [])
         assert await held_elsewhere(committing_database, free.id)
         assert not await held_elsewhere(committing_database, booked_since.id)
-        assert not await held_elsewhere(committing_database, made_unavailable.id)
+        partners = await session.scalars(sa.select(Booking.partner_id))
+        assert sorted(map(str, partners)) == sorted(
+            map(str, [booked_since.id, *([free.id] if by_write else [])])
+        )

@@ -32,11 +32,7 @@ from minuteserv.bookings.models import (
     BookingStatus,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import (
-    lock_if_free,
-    ranked_free_partners,
-    reserve_first_free,
-)
+from minuteserv.bookings.reservation import lock_if_free, overlap_free, reserve_best_free
 from minuteserv.bookings.schemas import (
     AdminBookingDetailOut,
     AdminBookingFilters,
@@ -273,7 +269,7 @@ async def _best_partner(
     settings: Settings,
 ) -> uuid.UUID:
     address = await session.get_one(UserAddress, booking.address_id)
-    ranked = await ranked_free_partners(
+    partner_id = await reserve_best_free(
         session,
         slot_rules(settings),
         day=booking.booking_date,
@@ -281,10 +277,8 @@ async def _best_partner(
         categories=categories,
         lat=address.lat,
         lng=address.lng,
-        reassigning=booking,
-    )
-    partner_id = await reserve_first_free(
-        session, ranked, visit, categories=categories, ignore_booking=booking.id
+        claim=overlap_free(session, visit, ignore_booking=booking.id),
+        ignore_booking=booking.id,
     )
     if partner_id is None:
         raise NoPartnerAvailable()

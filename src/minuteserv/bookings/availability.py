@@ -7,14 +7,13 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, Span
 from minuteserv.core.config import Settings
 from minuteserv.core.db import json_array_contains, seconds_aggregated
-from minuteserv.core.reader import driver_rows
-from minuteserv.partners.assignment import Candidate
+from minuteserv.partners.assignment import score
 from minuteserv.partners.models import Partner
 
 
@@ -107,14 +106,14 @@ def eligible(dialect: str, categories: frozenset[str]) -> list[sa.ColumnExpressi
 
 
 @lru_cache(maxsize=256)
-def _free_partners_query(
+def scored_free_partners(
     dialect: str, categories: frozenset[str], *, ignoring: bool
 ) -> sa.Select[Any]:
-    """Eligible partners with no live booking overlapping [start, end), a row each with the
-    number of live bookings they start within [day_start, day_end); with `ignoring`, neither
-    counts the booking `ignore`. The database checks each partner with two probes of the
-    (partner_id, start_at) index, where the day's whole schedule would cost a list of every
-    partner's bookings to send and to read."""
+    """Eligible partners with no live booking overlapping [start, end), a row each with their
+    assignment score for a visit to (lat, lng), their load being the live bookings they start
+    within [day_start, day_end); with `ignoring`, neither counts the booking `ignore`. The
+    database checks each partner with two probes of the (partner_id, start_at) index, where the
+    day's whole schedule would cost a list of every partner's bookings to send and to read."""
     on_partner = Booking.partner_id == Partner.id
     busy = sa.select(Booking.id).where(
         on_partner,
@@ -135,39 +134,46 @@ def _free_partners_query(
     if ignoring:
         busy = busy.where(Booking.id != sa.bindparam("ignore"))
         started = started.where(Booking.id != sa.bindparam("ignore"))
-    return sa.select(  # in the order of Candidate's fields, as floats the score can take
-        Partner.id,
-        sa.cast(Partner.rating, sa.Float),
-        started.scalar_subquery(),
-        sa.cast(Partner.current_lat, sa.Float),
-        sa.cast(Partner.current_lng, sa.Float),
-    ).where(*eligible(dialect, categories), ~busy.exists())
+    free = (
+        sa.select(
+            Partner.id,
+            sa.cast(Partner.rating, sa.Float).label("rating"),
+            started.scalar_subquery().label("day_load"),
+            sa.cast(Partner.current_lat, sa.Float).label("lat"),
+            sa.cast(Partner.current_lng, sa.Float).label("lng"),
+        )
+        .where(*eligible(dialect, categories), ~busy.exists())
+        .offset(0)  # not merged into the query around it, which would count the load twice
+        .subquery("free")
+    )
+    best = score(
+        rating=free.c.rating,
+        day_load=free.c.day_load,
+        partner_lat=free.c.lat,
+        partner_lng=free.c.lng,
+        lat=sa.bindparam("lat", type_=sa.Float),
+        lng=sa.bindparam("lng", type_=sa.Float),
+    )
+    return sa.select(free.c.id, best.label("score"))
 
 
-async def free_candidates(
-    session: AsyncSession,
+def free_partner_params(
     rules: SlotRules,
     *,
     day: date,
     visit: BusyRange,
-    categories: Collection[str],
-    ignore_booking: uuid.UUID | None = None,
-) -> list[Candidate]:
-    """The partners covering `categories` who are free for `visit`, as the assignment score
-    takes them, read in the session's transaction (its own writes included)."""
-    query = _free_partners_query(
-        session.get_bind().dialect.name,
-        frozenset(categories),
-        ignoring=ignore_booking is not None,
-    )
-    day_start = datetime.combine(day, time.min, tzinfo=rules.zone)
-    params = {
+    lat: float | None,
+    lng: float | None,
+    ignore_booking: uuid.UUID | None,
+) -> dict[str, Any]:
+    """The parameters of `scored_free_partners`."""
+    return {
         "start": visit.start_at,
         "end": visit.end_at,
         "earliest_start": visit.start_at - LONGEST_VISIT,
-        "day_start": day_start,
+        "day_start": datetime.combine(day, time.min, tzinfo=rules.zone),
         "day_end": datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone),
         "ignore": ignore_booking,
+        "lat": lat,
+        "lng": lng,
     }
-    rows = await driver_rows(await session.connection(), query, params)
-    return [Candidate._make(row.values()) for row in rows]

@@ -14,20 +14,24 @@ was seen taken.
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from minuteserv.bookings.availability import eligible, free_candidates, live_overlapping
+from minuteserv.bookings.availability import (
+    eligible,
+    free_partner_params,
+    live_overlapping,
+    scored_free_partners,
+)
 from minuteserv.bookings.models import Booking
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules
 from minuteserv.core.reader import driver_rows
-from minuteserv.partners.assignment import rank
 from minuteserv.partners.models import Partner
 
 
@@ -82,75 +86,113 @@ async def ranked_free_partners(
     categories: Collection[str],
     lat: float | None,
     lng: float | None,
-    reassigning: Booking | None = None,
+    ignore_booking: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
     """Eligible partners free for `visit`, best first by the assignment score; the booking
-    being reassigned, if any, neither makes its own partner busy nor adds to their load."""
-    candidates = await free_candidates(
-        session,
-        rules,
-        day=day,
-        visit=visit,
-        categories=categories,
-        ignore_booking=reassigning.id if reassigning is not None else None,
+    `ignore_booking` (being reassigned) neither makes its own partner busy nor adds to their
+    load."""
+    connection = await session.connection()
+    query = _ranked_query(
+        connection.dialect.name, frozenset(categories), ignoring=ignore_booking is not None
     )
-    return [candidate.partner_id for candidate in rank(candidates, lat=lat, lng=lng)]
+    params = free_partner_params(
+        rules, day=day, visit=visit, lat=lat, lng=lng, ignore_booking=ignore_booking
+    )
+    return [row["id"] for row in await driver_rows(connection, query, params)]
 
 
-async def reserve_first_free(
+Claimed = TypeVar("Claimed")
+Claim = Callable[[uuid.UUID], Awaitable[Claimed | None]]
+"""What a caller does with a partner it holds the lock of: the write that books them, which
+answers None if the exclusion constraint found them busy after all (see `overlap_free`)."""
+
+
+def overlap_free(
+    session: AsyncSession, visit: BusyRange, *, ignore_booking: uuid.UUID | None = None
+) -> Claim[uuid.UUID]:
+    """The claim of a caller that writes later: the partner, if their bookings, read under
+    the lock, leave `visit` free."""
+
+    async def claim(partner_id: uuid.UUID) -> uuid.UUID | None:
+        busy = await has_overlap(session, partner_id, visit, ignore_booking=ignore_booking)
+        return None if busy else partner_id
+
+    return claim
+
+
+async def reserve_best_free(
     session: AsyncSession,
-    ranked: list[uuid.UUID],
-    visit: BusyRange,
+    rules: SlotRules,
     *,
+    day: date,
+    visit: BusyRange,
     categories: Collection[str],
+    lat: float | None,
+    lng: float | None,
+    claim: Claim[Claimed],
     ignore_booking: uuid.UUID | None = None,
-) -> uuid.UUID | None:
-    """Lock and return the first of `ranked` still free for `visit`; None when nobody is.
-    The ranking was read without locks: each partner is checked again under their lock."""
-    if not ranked:
-        return None
+) -> Claimed | None:
+    """Lock the best-ranked partner free for `visit` and return what `claim` made of them;
+    None when nobody is free. The ranking is read without locks, so each partner is checked
+    again under their lock: by `claim`'s write, on PostgreSQL's first pass, else before it."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        found, ranked = await _reserve_first_unheld(
-            connection, ranked, visit, categories=frozenset(categories), ignore=ignore_booking
+        params = free_partner_params(
+            rules, day=day, visit=visit, lat=lat, lng=lng, ignore_booking=ignore_booking
         )
-        if found is not None:
-            return found
-    for partner_id in ranked:
+        ignoring = ignore_booking is not None
+        claimed, waiting = await _claim_first_unheld(
+            connection, params, categories=frozenset(categories), ignoring=ignoring, claim=claim
+        )
+        if claimed is not None:
+            return claimed
+    else:
+        waiting = await ranked_free_partners(
+            session,
+            rules,
+            day=day,
+            visit=visit,
+            categories=categories,
+            lat=lat,
+            lng=lng,
+            ignore_booking=ignore_booking,
+        )
+    for partner_id in waiting:
         partner = await lock_if_free(
             session, partner_id, visit, categories=categories, ignore_booking=ignore_booking
         )
-        if partner is not None:
-            return partner.id
+        if partner is not None:  # seen free under the lock, which the claim then keeps
+            return await claim(partner.id)
     return None
 
 
-async def _reserve_first_unheld(
+async def _claim_first_unheld(
     connection: AsyncConnection,
-    ranked: list[uuid.UUID],
-    visit: BusyRange,
+    params: dict[str, Any],
     *,
     categories: frozenset[str],
-    ignore: uuid.UUID | None,
-) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
-    """The first pass, on PostgreSQL: one statement locks the best-ranked eligible partner no
-    other transaction holds, who is then checked for overlap. Returns the partner reserved,
-    or None and the partners left to wait for: those held, or ineligible, at that moment."""
-    first_unheld = _first_unheld_query(categories)
-    overlap = _overlap_query(ignoring=ignore is not None)
-    remaining = list(ranked)
+    ignoring: bool,
+    claim: Claim[Claimed],
+) -> tuple[Claimed | None, list[uuid.UUID]]:
+    """The first pass, on PostgreSQL: one statement ranks the free partners and locks the best
+    one no other transaction holds, whom `claim` then books. The statement's snapshot predates
+    its lock, so it can miss a booking the lock's last holder just made: the claim's write
+    then trips the exclusion constraint, and the partner is let go for the next one. Returns
+    what the claim made, or None and the ranked partners left to wait for: those held by
+    others (or no longer eligible) when the statement ran."""
+    first_unheld = _first_unheld_query(categories, ignoring=ignoring)
+    passed: list[uuid.UUID] = []
     await driver_rows(connection, SAVEPOINT)
-    while remaining:
-        locked = await driver_rows(connection, first_unheld, {"ids": remaining})
-        if not locked:
-            break
-        partner_id = locked[0]["id"]
-        params = _overlap_params(partner_id, visit, ignore)
-        if not await driver_rows(connection, overlap, params):
-            return partner_id, remaining  # the commit releases the savepoint
+    while True:
+        [row] = await driver_rows(connection, first_unheld, {**params, "passed": passed})
+        partner_id = row["taken"]
+        if partner_id is None:
+            return None, list(row["waiting"] or ())
+        claimed = await claim(partner_id)
+        if claimed is not None:
+            return claimed, []  # the commit releases the savepoint
         await driver_rows(connection, ROLLBACK_TO_SAVEPOINT)  # let go; the savepoint stays
-        remaining.remove(partner_id)
-    return None, remaining
+        passed.append(partner_id)
 
 
 SAVEPOINT = sa.text("SAVEPOINT reserve_partner")
@@ -158,23 +200,35 @@ ROLLBACK_TO_SAVEPOINT = sa.text("ROLLBACK TO SAVEPOINT reserve_partner")
 
 
 @lru_cache(maxsize=256)
-def _first_unheld_query(categories: frozenset[str]) -> sa.Select[Any]:
-    """Of the partners `ids`, the first in that order who is eligible and whom no other
-    transaction holds, locked: racing confirms of one slot each take a different partner at
-    once, rather than queueing on the best one's lock. The ids are walked in order, each
-    looked up by its key, until one can be locked."""
-    ranked = (
-        sa.func.unnest(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid)))
-        .table_valued("id", with_ordinality="position")
-        .render_derived(name="ranked")
-    )
-    return (
+def _ranked_query(dialect: str, categories: frozenset[str], *, ignoring: bool) -> sa.Select[Any]:
+    scored = scored_free_partners(dialect, categories, ignoring=ignoring).subquery("scored")
+    return sa.select(scored.c.id).order_by(scored.c.score.desc(), scored.c.id)
+
+
+@lru_cache(maxsize=256)
+def _first_unheld_query(categories: frozenset[str], *, ignoring: bool) -> sa.Select[Any]:
+    """One row: `taken`, the best-ranked free partner, not one of `passed`, who is still
+    eligible and whom no other transaction holds, locked; or, when there is none, `waiting`,
+    the ranked partners, best first. Racing confirms of one slot each take a different partner
+    at once, rather than queueing on the best one's lock."""
+    passed = sa.bindparam("passed", type_=postgresql.ARRAY(sa.Uuid))
+    scored = scored_free_partners("postgresql", categories, ignoring=ignoring)
+    ranked = scored.where(scored.selected_columns.id != sa.all_(passed))
+    ranked_cte = ranked.cte("ranked").prefix_with("MATERIALIZED", dialect="postgresql")
+    best_first = (ranked_cte.c.score.desc(), ranked_cte.c.id)
+    taken = (
         sa.select(Partner.id)
-        .select_from(ranked.join(Partner, Partner.id == ranked.c.id))
+        .join(ranked_cte, ranked_cte.c.id == Partner.id)
         .where(*eligible("postgresql", categories))
-        .order_by(ranked.c.position)
+        .order_by(*best_first)
         .limit(1)
         .with_for_update(skip_locked=True, of=Partner)
+        .cte("taken")
+    )
+    waiting = sa.select(sa.aggregate_order_by(sa.func.array_agg(ranked_cte.c.id), *best_first))
+    return sa.select(
+        sa.select(taken.c.id).scalar_subquery().label("taken"),
+        waiting.where(~sa.exists(taken.select())).scalar_subquery().label("waiting"),
     )
 
 

@@ -3,9 +3,9 @@ racing requests.
 
 It is the service's hottest write, so it runs as plain statements (`driver_rows`), with no ORM
 load or flush, which cost more CPU than the statements themselves: the caller's preview read
-with the visit's address (and locked as it is read, for cash); for online, the gateway order,
-then the preview locked; the free partners ranked and one reserved; then the booking, its
-events and its payment in one statement (`insert_records`), and the preview's mark.
+and locked with the visit's address; for online, the gateway order; the free partners ranked
+and the best one reserved in one statement (`reserve_best_free`); then the booking, its events,
+its payment and the preview's mark in one statement (`insert_records`).
 """
 
 import secrets
@@ -34,7 +34,7 @@ from minuteserv.bookings.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import ranked_free_partners, reserve_first_free
+from minuteserv.bookings.reservation import Claim, reserve_best_free
 from minuteserv.bookings.slots import BusyRange, SlotRules, upcoming_slots, visit_range
 from minuteserv.checkout.errors import (
     OnlineAmountTooSmall,
@@ -124,9 +124,9 @@ def _json(text: str | None) -> Any:
 
 
 def _stored_preview() -> sa.Select[Any]:
-    """The caller's preview outer-joined to the address the visit goes to (the one chosen,
-    else the preview's) if it is theirs and live. JSON is read as text, the same on either
-    database."""
+    """The caller's preview, locked, outer-joined to the address the visit goes to (the one
+    chosen, else the preview's) if it is theirs and live. JSON is read as text, the same on
+    either database."""
     address_id = sa.func.coalesce(
         sa.bindparam("address_id", type_=sa.Uuid), CheckoutPreview.address_id
     )
@@ -151,16 +151,11 @@ def _stored_preview() -> sa.Select[Any]:
             CheckoutPreview.id == sa.bindparam("preview_id"),
             CheckoutPreview.user_id == sa.bindparam("user_id"),
         )
+        .with_for_update(of=CheckoutPreview)
     )
 
 
 STORED_PREVIEW = _stored_preview()
-STORED_PREVIEW_LOCKED = STORED_PREVIEW.with_for_update(of=CheckoutPreview)
-LOCK_PREVIEW = (
-    sa.select(CheckoutPreview.booking_id)
-    .where(CheckoutPreview.id == sa.bindparam("preview_id"))
-    .with_for_update()
-)
 MARK_PREVIEW_BOOKED = (
     sa.update(CheckoutPreview)
     .where(CheckoutPreview.id == sa.bindparam("preview_id"))
@@ -178,14 +173,13 @@ async def confirm(
     now: datetime,
 ) -> Confirmed:
     """Book the preview: a partner reserved, the promo use taken and the booking made in this
-    transaction. The preview is locked, so a second confirm of it waits and then finds the
-    booking; an online one creates the gateway order first, while no lock is held (if booking
-    then fails, that order is simply never paid), a cash one locks it as it reads it."""
+    transaction. The preview is locked as it is read, so a second confirm of it (a double
+    tap) waits, then finds the booking, and never opens a second gateway order."""
     connection = await session.connection()
-    online = choice.payment_method == PaymentMethod.ONLINE
     chosen = {"user_id": customer.id, "preview_id": choice.preview_id}
-    read = STORED_PREVIEW if online else STORED_PREVIEW_LOCKED
-    rows = await driver_rows(connection, read, {**chosen, "address_id": choice.address_id})
+    rows = await driver_rows(
+        connection, STORED_PREVIEW, {**chosen, "address_id": choice.address_id}
+    )
     if not rows:
         raise PreviewNotFound()
     preview = _Stored.of(rows[0])
@@ -195,20 +189,28 @@ async def confirm(
     _check_bookable(preview, choice, rules=rules, now=now)
     number = new_booking_number(now.astimezone(settings.zone).date())
     order = await _gateway_order(gateway, preview, choice, number)
-    if online:
-        locked = await driver_rows(connection, LOCK_PREVIEW, {"preview_id": preview.id})
-        if locked[0]["booking_id"] is not None:
-            return await _already_booked(session, locked[0]["booking_id"])
-    visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
-    partner_id = await _reserve(session, preview, rules=rules, day=choice.booking_date, visit=visit)
     if preview.promo_code_id and not await promos_service.take_use(
         session, promo_id=preview.promo_code_id, now=now
     ):
         raise PromoUnavailable()
-    booking = _new_booking(
-        preview, choice, customer=customer, number=number, visit=visit, settings=settings, now=now
+    visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
+
+    async def book(partner_id: uuid.UUID) -> Booking | None:
+        booking = _new_booking(
+            preview,
+            choice,
+            customer=customer,
+            number=number,
+            visit=visit,
+            settings=settings,
+            now=now,
+        )
+        written = await _write(connection, booking, preview, partner_id=partner_id, order=order)
+        return booking if written else None
+
+    booking = await _reserve(
+        session, preview, rules=rules, day=choice.booking_date, visit=visit, book=book
     )
-    await _write(connection, booking, preview, partner_id=partner_id, order=order)
     return Confirmed(booking=booking, created=True)
 
 
@@ -241,20 +243,32 @@ async def _gateway_order(
 
 
 async def _reserve(
-    session: AsyncSession, preview: _Stored, *, rules: SlotRules, day: date, visit: BusyRange
-) -> uuid.UUID:
-    """The best free partner for the visit, locked."""
+    session: AsyncSession,
+    preview: _Stored,
+    *,
+    rules: SlotRules,
+    day: date,
+    visit: BusyRange,
+    book: Claim[Booking],
+) -> Booking:
+    """The visit booked with the best free partner, whom it holds the lock of."""
     assert preview.address is not None
     _, lat, lng = preview.address
     # Read afresh, not from the schedule cache: under a stream of confirms each booking makes
     # its day's copy stale for the next one, and checking it would only add a round trip.
-    ranked = await ranked_free_partners(
-        session, rules, day=day, visit=visit, categories=preview.categories, lat=lat, lng=lng
+    booking = await reserve_best_free(
+        session,
+        rules,
+        day=day,
+        visit=visit,
+        categories=preview.categories,
+        lat=lat,
+        lng=lng,
+        claim=book,
     )
-    partner_id = await reserve_first_free(session, ranked, visit, categories=preview.categories)
-    if partner_id is None:
+    if booking is None:
         raise SlotUnavailable()
-    return partner_id
+    return booking
 
 
 async def _write(
@@ -264,9 +278,9 @@ async def _write(
     *,
     partner_id: uuid.UUID,
     order: GatewayOrder | None,
-) -> None:
-    """The booking with its partner, its first events, its payment and the preview's mark.
-    The exclusion constraint is the last word on overlap: if it trips, the slot is gone."""
+) -> bool:
+    """The booking with its partner, its first events, its payment and the preview's mark;
+    False, and nothing written, if the exclusion constraint finds the partner busy."""
     events = history.changes(
         booking,
         actor=history.Actor(ActorType.CUSTOMER, str(booking.user_id)),
@@ -275,13 +289,17 @@ async def _write(
     )
     payment = payments_service.new_payment(booking=booking, order=order) if order else None
     try:
-        await insert_records(connection, [booking, *events, *([payment] if payment else [])])
+        await insert_records(
+            connection,
+            [booking, *events, *([payment] if payment else [])],
+            then=MARK_PREVIEW_BOOKED,
+            then_params={"preview_id": preview.id, "booking_id": booking.id},
+        )
     except IntegrityError as error:
         if "ex_bookings_partner_overlap" in str(error.orig):
-            raise SlotUnavailable() from error
+            return False
         raise
-    params = {"preview_id": preview.id, "booking_id": booking.id}
-    await driver_rows(connection, MARK_PREVIEW_BOOKED, params)
+    return True
 
 
 async def _already_booked(session: AsyncSession, booking_id: uuid.UUID) -> Confirmed:

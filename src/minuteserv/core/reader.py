@@ -201,13 +201,15 @@ def _insert_every_column(table: sa.Table) -> sa.Insert:
 
 
 @lru_cache(maxsize=64)
-def _insert_together(tables: tuple[sa.Table, ...]) -> sa.Select[Any]:
-    """One statement that inserts a row into each of `tables`, each insert a CTE of its own;
-    the parameters of the n-th are named `rn_<column>`."""
+def _insert_together(tables: tuple[sa.Table, ...], then: sa.Update | None) -> sa.Select[Any]:
+    """One statement that inserts a row into each of `tables`, each insert a CTE of its own,
+    and runs `then`; the parameters of the n-th insert are named `rn_<column>`."""
     inserts = [
         sa.insert(table).values(_every_column(table, f"r{n}_")).cte(f"r{n}")
         for n, table in enumerate(tables)
     ]
+    if then is not None:
+        inserts.append(then.cte("then"))
     return sa.select(sa.literal_column("1")).add_cte(*inserts)
 
 
@@ -228,15 +230,24 @@ async def insert_record(connection: AsyncConnection, record: Base) -> None:
     await driver_rows(connection, _insert_every_column(_table(record)), _values(record))
 
 
-async def insert_records(connection: AsyncConnection, records: Sequence[Base]) -> None:
-    """`insert_record` for each of `records`, in one round trip on PostgreSQL: a statement of
-    one CTE a row (foreign keys between them are checked once it has run them all)."""
-    if connection.dialect.name != "postgresql" or len(records) < 2:
+async def insert_records(
+    connection: AsyncConnection,
+    records: Sequence[Base],
+    *,
+    then: sa.Update | None = None,
+    then_params: Row | None = None,
+) -> None:
+    """`insert_record` for each of `records`, then the update `then`, in one round trip on
+    PostgreSQL: a statement of one CTE a row (foreign keys between them are checked once it
+    has run them all). `then`'s parameter names must not start with `r<digit>_`."""
+    if connection.dialect.name != "postgresql":
         for record in records:
             await insert_record(connection, record)
+        if then is not None:
+            await connection.execute(then, then_params)
         return
-    statement = _insert_together(tuple(_table(record) for record in records))
-    params: dict[str, Any] = {}
+    statement = _insert_together(tuple(_table(record) for record in records), then)
+    params: dict[str, Any] = dict(then_params or {})
     for n, record in enumerate(records):
         params.update(_values(record, f"r{n}_"))
     await driver_rows(connection, statement, params)

@@ -1,18 +1,19 @@
-"""Which free partner gets a visit: a documented score, pure and deterministic.
+"""Which free partner gets a visit: a documented score, computed by the database, so that a
+confirm ranks hundreds of partners without reading them back.
 
 score = 0.5 * nearness + 0.3 * rating / 5 + 0.2 * (1 - load / (max_load + 1))
 
 - nearness = 1 / (1 + km / 5) by haversine distance between the partner's last known
   position and the address; 0.5 (neutral) when either has no coordinates.
-- rating is the partner's 0-5 rating.
-- load is how many live bookings the partner has that day (fairness: the busy get fewer).
+- rating is the partner's 0-5 rating (a check constraint keeps it in range).
+- load is how many live bookings the partner has that day (fairness: the busy get fewer), and
+  max_load the highest load among the partners ranked.
 Ties go to the lower partner id, so the same input always picks the same partner.
 """
 
-import math
-import uuid
-from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any
+
+import sqlalchemy as sa
 
 DISTANCE_WEIGHT = 0.5
 RATING_WEIGHT = 0.3
@@ -21,44 +22,42 @@ NEARNESS_HALF_KM = 5.0
 NEUTRAL_NEARNESS = 0.5
 EARTH_RADIUS_KM = 6371.0088
 
-
-class Candidate(NamedTuple):
-    """A free partner as the score sees them (a tuple: a confirm ranks hundreds)."""
-
-    partner_id: uuid.UUID
-    rating: float
-    day_load: int
-    lat: float | None
-    lng: float | None
+Number = sa.ColumnElement[Any]
 
 
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+def _squared(value: Number) -> Number:
+    return value * value
 
 
-def nearness(candidate: Candidate, lat: float | None, lng: float | None) -> float:
-    if None in (candidate.lat, candidate.lng, lat, lng):
-        return NEUTRAL_NEARNESS
-    km = haversine_km(candidate.lat, candidate.lng, lat, lng)  # type: ignore[arg-type]
-    return 1 / (1 + km / NEARNESS_HALF_KM)
+def haversine_km(lat1: Number, lng1: Number, lat2: Number, lng2: Number) -> Number:
+    radians = sa.func.radians
+    along_meridian = _squared(sa.func.sin(radians(lat2 - lat1) * 0.5))
+    along_parallel = _squared(sa.func.sin(radians(lng2 - lng1) * 0.5))
+    a = along_meridian + sa.func.cos(radians(lat1)) * sa.func.cos(radians(lat2)) * along_parallel
+    # Rounding can push antipodes a hair past 1, out of asin's domain.
+    return 2 * EARTH_RADIUS_KM * sa.func.asin(sa.func.sqrt(sa.case((a > 1.0, 1.0), else_=a)))
 
 
-def score(candidate: Candidate, *, lat: float | None, lng: float | None, max_load: int) -> float:
+def nearness(partner_lat: Number, partner_lng: Number, lat: Number, lng: Number) -> Number:
+    unknown = sa.or_(partner_lat.is_(None), partner_lng.is_(None), lat.is_(None), lng.is_(None))
+    km = haversine_km(partner_lat, partner_lng, lat, lng)
+    return sa.case((unknown, NEUTRAL_NEARNESS), else_=1.0 / (1.0 + km / NEARNESS_HALF_KM))
+
+
+def score(
+    *,
+    rating: Number,
+    day_load: Number,
+    partner_lat: Number,
+    partner_lng: Number,
+    lat: Number,
+    lng: Number,
+) -> Number:
+    """The score of a row of partners ranked together: `day_load`'s highest is taken over
+    them all (a window), so the expression belongs in a query's select list."""
+    max_load = sa.func.max(day_load).over()
     return (
-        DISTANCE_WEIGHT * nearness(candidate, lat, lng)
-        + RATING_WEIGHT * min(max(candidate.rating, 0.0), 5.0) / 5
-        + LOAD_WEIGHT * (1 - candidate.day_load / (max_load + 1))
-    )
-
-
-def rank(
-    candidates: Sequence[Candidate], *, lat: float | None, lng: float | None
-) -> list[Candidate]:
-    """Best first."""
-    max_load = max((candidate.day_load for candidate in candidates), default=0)
-    return sorted(
-        candidates, key=lambda c: (-score(c, lat=lat, lng=lng, max_load=max_load), c.partner_id)
+        DISTANCE_WEIGHT * nearness(partner_lat, partner_lng, lat, lng)
+        + RATING_WEIGHT / 5 * rating
+        + LOAD_WEIGHT * (1.0 - sa.cast(day_load, sa.Float) / (max_load + 1.0))
     )
