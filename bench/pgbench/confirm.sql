@@ -1,9 +1,9 @@
--- POST /checkout/confirm: the caller, the preview with the address (locked as it is read for
--- cash; for online, locked by a statement of its own after the gateway order), the partners
--- covering the cart who are free for the visit, each with their day's load, a savepoint with
--- the best-ranked partner no one holds locked (SKIP LOCKED) and checked for overlap, then in
--- one statement the booking, its two history events and (every other request, as online) the
--- payment row, and the preview marked used.
+-- POST /checkout/confirm: the caller, the preview with the address (locked as it is read), a
+-- savepoint, then one statement that scores the partners covering the cart who are free for
+-- the visit (each with their day's load) and locks the best-ranked one no one holds (SKIP
+-- LOCKED), then in one statement the booking, its two history events, (every other request,
+-- as online) the payment row and the preview marked used; the exclusion constraint re-checks
+-- the partner.
 -- The booking goes far in the future (bench.far_future) so it never overlaps another; the
 -- bench deletes those bookings after this script has run.
 \set j random(1, :previews)
@@ -11,63 +11,55 @@
 BEGIN;
 SELECT users.id, users.name, users.phone_number, users.email FROM users
 WHERE users.id = bench.id('user', bench.preview_user(:j));
-\if :j % 2 = 1
 SELECT checkout_previews.id, checkout_previews.booking_id, checkout_previews.expires_at,
        checkout_previews.duration_minutes, checkout_previews.subtotal, checkout_previews.discount,
        checkout_previews.tax, checkout_previews.grand_total, checkout_previews.partner_payout,
        checkout_previews.promo_code_id, CAST(checkout_previews.items AS TEXT),
        CAST(checkout_previews.categories AS TEXT), CAST(checkout_previews.promo AS TEXT),
-       user_addresses.id, CAST(user_addresses.lat AS FLOAT), CAST(user_addresses.lng AS FLOAT)
-FROM checkout_previews
-LEFT OUTER JOIN user_addresses
-  ON user_addresses.id = coalesce(NULL::uuid, checkout_previews.address_id)
-  AND user_addresses.user_id = checkout_previews.user_id AND user_addresses.deleted_at IS NULL
-WHERE checkout_previews.id = bench.id('preview', :j)
-  AND checkout_previews.user_id = bench.id('user', bench.preview_user(:j));
-SELECT checkout_previews.booking_id FROM checkout_previews
-WHERE checkout_previews.id = bench.id('preview', :j) FOR UPDATE;
-\else
-SELECT checkout_previews.id, checkout_previews.booking_id, checkout_previews.expires_at,
-       checkout_previews.duration_minutes, checkout_previews.subtotal, checkout_previews.discount,
-       checkout_previews.tax, checkout_previews.grand_total, checkout_previews.partner_payout,
-       checkout_previews.promo_code_id, CAST(checkout_previews.items AS TEXT),
-       CAST(checkout_previews.categories AS TEXT), CAST(checkout_previews.promo AS TEXT),
-       user_addresses.id, CAST(user_addresses.lat AS FLOAT), CAST(user_addresses.lng AS FLOAT)
+       user_addresses.id, CAST(user_addresses.lat AS FLOAT) AS lat,
+       CAST(user_addresses.lng AS FLOAT) AS lng
 FROM checkout_previews
 LEFT OUTER JOIN user_addresses
   ON user_addresses.id = coalesce(NULL::uuid, checkout_previews.address_id)
   AND user_addresses.user_id = checkout_previews.user_id AND user_addresses.deleted_at IS NULL
 WHERE checkout_previews.id = bench.id('preview', :j)
   AND checkout_previews.user_id = bench.id('user', bench.preview_user(:j))
-FOR UPDATE OF checkout_previews;
-\endif
-SELECT partners.id, CAST(partners.rating AS FLOAT),
-  (SELECT count(*) FROM bookings
-   WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
-     AND bookings.start_at >= ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
-     AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')),
-  CAST(partners.current_lat AS FLOAT), CAST(partners.current_lng AS FLOAT)
-FROM partners
-WHERE partners.is_active AND partners.is_available
-  AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
-  AND NOT (EXISTS (SELECT bookings.id FROM bookings
-    WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
-      AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
-      AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
-      AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'));
+FOR UPDATE OF checkout_previews \gset address_
 SAVEPOINT reserve_partner;
-SELECT partners.id AS partner_id
-FROM unnest((SELECT ids FROM bench.eligible_one WHERE c = :j % 8)) WITH ORDINALITY AS ranked(id, position)
-JOIN partners ON partners.id = ranked.id
-WHERE partners.is_active AND partners.is_available
-  AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
-ORDER BY ranked.position LIMIT 1 FOR UPDATE OF partners SKIP LOCKED \gset
-SELECT bookings.id FROM bookings
-WHERE bookings.partner_id = :partner_id AND bookings.status != 'cancelled'
-  AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
-  AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
-  AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'
-LIMIT 1;
+WITH ranked AS MATERIALIZED (
+  SELECT free.id,
+    0.5 * CASE WHEN free.lat IS NULL OR free.lng IS NULL THEN 0.5
+      ELSE 1.0 / (1.0 + 2 * 6371.0088 * asin(sqrt(least(1.0,
+        sin(radians(:address_lat - free.lat) * 0.5) ^ 2
+        + cos(radians(free.lat)) * cos(radians(:address_lat))
+          * sin(radians(:address_lng - free.lng) * 0.5) ^ 2))) / 5.0) END
+    + 0.06 * free.rating
+    + 0.2 * (1.0 - free.day_load::float / (max(free.day_load) OVER () + 1.0)) AS score
+  FROM (
+    SELECT partners.id, CAST(partners.rating AS FLOAT) AS rating,
+      (SELECT count(*) FROM bookings
+       WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
+         AND bookings.start_at >= ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
+         AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')) AS day_load,
+      CAST(partners.current_lat AS FLOAT) AS lat, CAST(partners.current_lng AS FLOAT) AS lng
+    FROM partners
+    WHERE partners.is_active AND partners.is_available
+      AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
+      AND NOT (EXISTS (SELECT bookings.id FROM bookings
+        WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
+          AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
+          AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
+          AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'))
+    OFFSET 0) AS free
+  WHERE free.id != ALL ('{}'::uuid[])),
+taken AS (
+  SELECT partners.id FROM partners JOIN ranked ON ranked.id = partners.id
+  WHERE partners.is_active AND partners.is_available
+    AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
+  ORDER BY ranked.score DESC, ranked.id LIMIT 1 FOR UPDATE OF partners SKIP LOCKED)
+SELECT (SELECT id FROM taken) AS partner_id,
+  (SELECT array_agg(ranked.id ORDER BY ranked.score DESC, ranked.id) FROM ranked
+   WHERE NOT EXISTS (SELECT FROM taken)) AS waiting \gset
 \if :j % 2 = 1
 WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
   b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
@@ -97,8 +89,10 @@ WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
       payment_method, failure_reason, updated_at, id, created_at)
     SELECT seq.id, 'order_' || seq.n, NULL, 1119.82, 'pending', NULL, NULL, now(),
       gen_random_uuid(), now()
-    FROM seq)
-SELECT id AS booking_id FROM seq \gset
+    FROM seq),
+  m AS (UPDATE checkout_previews SET booking_id = seq.id FROM seq
+    WHERE checkout_previews.id = bench.id('preview', :j))
+SELECT 1;
 \else
 WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
   b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
@@ -123,8 +117,9 @@ WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
   e2 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
       to_value, note, id, created_at)
     SELECT seq.id, 'customer', 'bench', 'partner_id', NULL, 'bench', NULL, gen_random_uuid(), now()
-    FROM seq)
-SELECT id AS booking_id FROM seq \gset
+    FROM seq),
+  m AS (UPDATE checkout_previews SET booking_id = seq.id FROM seq
+    WHERE checkout_previews.id = bench.id('preview', :j))
+SELECT 1;
 \endif
-UPDATE checkout_previews SET booking_id = :booking_id WHERE checkout_previews.id = bench.id('preview', :j);
 COMMIT;
