@@ -216,11 +216,14 @@ def _first_unheld_query(categories: frozenset[str], *, ignoring: bool) -> sa.Sel
     ranked = scored.where(scored.selected_columns.id != sa.all_(passed))
     ranked_cte = ranked.cte("ranked").prefix_with("MATERIALIZED", dialect="postgresql")
     best_first = (ranked_cte.c.score.desc(), ranked_cte.c.id)
+    # Sorted before the join, the ranking is walked in order, each partner looked up by key,
+    # until one can be locked.
+    in_order = sa.select(ranked_cte).order_by(*best_first).subquery("in_order")
     taken = (
         sa.select(Partner.id)
-        .join(ranked_cte, ranked_cte.c.id == Partner.id)
+        .join(in_order, in_order.c.id == Partner.id)
         .where(*eligible("postgresql", categories))
-        .order_by(*best_first)
+        .order_by(in_order.c.score.desc(), in_order.c.id)
         .limit(1)
         .with_for_update(skip_locked=True, of=Partner)
         .cte("taken")
