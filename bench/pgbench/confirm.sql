@@ -4,6 +4,7 @@
 -- LOCKED), then in one statement the booking, its two history events, (every other request,
 -- as online) the payment row and the preview marked used; the exclusion constraint re-checks
 -- the partner.
+-- When the day has nobody free (as the route's 409), nothing is written.
 -- The booking goes far in the future (bench.far_future) so it never overlaps another; the
 -- bench deletes those bookings after this script has run.
 \set j random(1, :previews)
@@ -61,7 +62,8 @@ SELECT (SELECT id FROM taken) AS partner_id,
   (SELECT array_agg(ranked.id ORDER BY ranked.score DESC, ranked.id) FROM ranked
    WHERE NOT EXISTS (SELECT FROM taken)) AS waiting \gset
 \if :j % 2 = 1
-WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
+WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id
+    WHERE NULLIF(:partner_id, '') IS NOT NULL),
   b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
       booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
       razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,
@@ -69,7 +71,7 @@ WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
       assignment_status, assigned_at, accepted_at, cancelled_at, cancellation_reason,
       refund_amount, customer_rating, customer_feedback, updated_at, id, created_at)
     SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
-      bench.id('address', bench.preview_user(:j)), :partner_id,
+      bench.id('address', bench.preview_user(:j)), NULLIF(:partner_id, '')::uuid,
       '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
       DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
       TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
@@ -94,7 +96,8 @@ WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
     WHERE checkout_previews.id = bench.id('preview', :j))
 SELECT 1;
 \else
-WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
+WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id
+    WHERE NULLIF(:partner_id, '') IS NOT NULL),
   b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
       booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
       razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,
@@ -102,7 +105,7 @@ WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id),
       assignment_status, assigned_at, accepted_at, cancelled_at, cancellation_reason,
       refund_amount, customer_rating, customer_feedback, updated_at, id, created_at)
     SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
-      bench.id('address', bench.preview_user(:j)), :partner_id,
+      bench.id('address', bench.preview_user(:j)), NULLIF(:partner_id, '')::uuid,
       '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
       DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
       TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
