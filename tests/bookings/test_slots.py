@@ -14,6 +14,7 @@ from minuteserv.bookings.slots import (
     SlotRules,
     Span,
     free_slots,
+    is_upcoming_slot,
     span_of,
     upcoming_slots,
     visit_range,
@@ -136,3 +137,22 @@ def test_the_day_window_holds_a_last_visit_whose_travel_runs_past_midnight() -> 
 
     assert day_window(RULES, DAY) == (DAY_OPENS - timedelta(hours=8), midnight)
     assert day_window(late, DAY)[1] == midnight + timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("rules", "day", "now"), [(RULES, DAY, NOW), (SPRING_FORWARD, DST_DAY, DST_NOW)]
+)
+def test_a_slot_is_upcoming_exactly_when_upcoming_slots_lists_it(
+    rules: SlotRules, day: date, now: datetime
+) -> None:
+    """Confirm checks one slot without listing the day's: every minute of the day (on and off
+    the step, before opening, past closing), for short and long visits, today and far ahead."""
+    minutes = [time(hour, minute) for hour in range(24) for minute in range(60)]
+    for days_ahead in (-1, 0, 1, rules.max_days_ahead, rules.max_days_ahead + 1):
+        when = day + timedelta(days=days_ahead)
+        for duration in (30, 60, 90, 330):
+            listed = set(upcoming_slots(rules, when, duration, now))
+            checked = {
+                slot for slot in minutes if is_upcoming_slot(rules, when, slot, duration, now)
+            }
+            assert checked == listed

@@ -87,6 +87,22 @@ def is_bookable_day(rules: SlotRules, day: date, now: datetime) -> bool:
     return first <= day <= first + timedelta(days=rules.max_days_ahead)
 
 
+def is_upcoming_slot(
+    rules: SlotRules, day: date, slot: time, duration_minutes: int, now: datetime
+) -> bool:
+    """Whether `slot` is one of `upcoming_slots`, without listing the day's slots."""
+    if not is_bookable_day(rules, day, now):
+        return False
+    offset = datetime.combine(day, slot) - datetime.combine(day, rules.day_start)
+    closing = datetime.combine(day, rules.day_end)
+    return (
+        offset >= timedelta(0)
+        and offset % timedelta(minutes=rules.step_minutes) == timedelta(0)
+        and datetime.combine(day, slot) + timedelta(minutes=duration_minutes) <= closing
+        and visit_range(rules, day, slot, duration_minutes).start_at >= now + rules.min_lead
+    )
+
+
 def upcoming_slots(rules: SlotRules, day: date, duration_minutes: int, now: datetime) -> list[time]:
     """The day's slots that start at least the lead time from now, within the horizon."""
     if not is_bookable_day(rules, day, now):

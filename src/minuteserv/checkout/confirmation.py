@@ -35,7 +35,7 @@ from minuteserv.bookings.models import (
     PaymentStatus,
 )
 from minuteserv.bookings.reservation import Claim, reserve_best_free
-from minuteserv.bookings.slots import BusyRange, SlotRules, upcoming_slots, visit_range
+from minuteserv.bookings.slots import BusyRange, SlotRules, is_upcoming_slot, visit_range
 from minuteserv.checkout.errors import (
     OnlineAmountTooSmall,
     PreviewExpired,
@@ -223,8 +223,8 @@ def _check_bookable(
         raise OnlineAmountTooSmall()
     if preview.address is None:
         raise AddressNotFound()
-    if choice.booking_time not in upcoming_slots(
-        rules, choice.booking_date, preview.duration_minutes, now
+    if not is_upcoming_slot(
+        rules, choice.booking_date, choice.booking_time, preview.duration_minutes, now
     ):
         raise SlotUnavailable("This slot is not offered: outside hours, too soon or too far ahead.")
 
