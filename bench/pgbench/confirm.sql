@@ -54,10 +54,12 @@ WITH ranked AS MATERIALIZED (
     OFFSET 0) AS free
   WHERE free.id != ALL ('{}'::uuid[])),
 taken AS (
-  SELECT partners.id FROM partners JOIN ranked ON ranked.id = partners.id
+  SELECT partners.id
+  FROM partners JOIN (SELECT * FROM ranked ORDER BY score DESC, id) AS in_order
+    ON in_order.id = partners.id
   WHERE partners.is_active AND partners.is_available
     AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
-  ORDER BY ranked.score DESC, ranked.id LIMIT 1 FOR UPDATE OF partners SKIP LOCKED)
+  ORDER BY in_order.score DESC, in_order.id LIMIT 1 FOR UPDATE OF partners SKIP LOCKED)
 SELECT (SELECT id FROM taken) AS partner_id,
   (SELECT array_agg(ranked.id ORDER BY ranked.score DESC, ranked.id) FROM ranked
    WHERE NOT EXISTS (SELECT FROM taken)) AS waiting \gset

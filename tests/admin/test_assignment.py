@@ -441,3 +441,47 @@ async def test_without_a_name_the_booking_adds_nothing_to_its_own_partners_load(
 
     assert response.status_code == 200
     assert await state_of(session, booking.id) == before
+
+
+async def test_without_a_name_the_higher_rated_of_equals_gets_it(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    await partner_at_km(session, 3, rating=4.0)
+    rated = await partner_at_km(session, 3, rating=4.5)
+    await partner_at_km(session, 3, rating=3.5)
+    booking = await customer_booking(session)
+
+    response = await assign(client, admin_auth, booking.id)
+
+    assert response.json()["data"]["booking"]["partner_id"] == str(rated.id)
+
+
+async def test_without_a_name_equals_go_to_the_lowest_partner_id(
+    client: httpx.AsyncClient, session: AsyncSession, admin_auth: dict[str, str]
+) -> None:
+    equals = [await partner_at_km(session, 3) for _ in range(4)]
+    booking = await customer_booking(session)
+
+    response = await assign(client, admin_auth, booking.id)
+
+    assert response.json()["data"]["booking"]["partner_id"] == str(min(p.id for p in equals))
+
+
+@pytest.mark.parametrize(("other_km", "unplaced_wins"), [(4, False), (6, True)])
+async def test_without_a_name_a_partner_with_no_position_is_scored_as_five_km_away(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    admin_auth: dict[str, str],
+    other_km: float,
+    unplaced_wins: bool,
+) -> None:
+    """Nearness is 0.5 without coordinates, which is 1 / (1 + km / 5) at 5 km: a partner 4 km
+    away beats one with no position, and one with no position beats a partner 6 km away."""
+    unplaced = await create_partner(session, current_lat=None, current_lng=None)
+    other = await partner_at_km(session, other_km)
+    booking = await customer_booking(session)
+
+    response = await assign(client, admin_auth, booking.id)
+
+    winner = unplaced if unplaced_wins else other
+    assert response.json()["data"]["booking"]["partner_id"] == str(winner.id)

@@ -73,7 +73,7 @@ async def confirm(
     preview_id: str,
     *,
     day: date,
-    slot: str = "10:00 AM",
+    slot: object = "10:00 AM",  # as sent: a malformed one too
     method: str = "cash",
     **fields: Any,
 ) -> httpx.Response:

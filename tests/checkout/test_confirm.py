@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -242,16 +243,19 @@ async def test_slot_outside_hours_or_too_soon_is_409(
     assert await _count(session, Booking) == 0
 
 
-async def test_malformed_slot_is_422(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+@pytest.mark.parametrize("slot", ["25:99", 36000, 36000.0, None, True, ["10:00"]])
+async def test_malformed_slot_is_422_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, slot: object
 ) -> None:
+    """A number, which pydantic would read as seconds into a UTC time, included."""
     await create_partner(session)
     customer, preview_id = await _prepared(client, session, settings)
 
-    response = await confirm(client, customer, preview_id, day=tomorrow(), slot="25:99")
+    response = await confirm(client, customer, preview_id, day=tomorrow(), slot=slot)
 
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "booking_time"
+    assert await _count(session, Booking) == 0
 
 
 async def test_confirm_takes_one_promo_use(
@@ -356,3 +360,40 @@ async def test_booked_lines_carry_amounts_as_numbers(
 
     [line] = response.json()["data"]["booking"]["services"]
     assert (line["unit_price"], line["line_total"], line["quantity"]) == (1000.0, 1000.0, 1)
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("next_best_free", [True, False])
+async def test_a_partner_the_ranking_saw_free_but_the_insert_finds_busy_is_passed_over(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, next_best_free: bool
+) -> None:
+    """The booking's insert is the check under the partner's lock (the exclusion constraint).
+    The ranking bounds its overlap scan to bookings starting less than a day before the visit
+    (no visit is longer), so a booking two days long, which no client can make, stands in
+    for one committed after the ranking's snapshot: the partner is let go with everything the
+    insert wrote, and the next one booked, or, with nobody else, 409 and nothing written."""
+    best = await create_partner(session, rating=5.0)
+    others = [await create_partner(session, rating=4.0)] if next_best_free else []
+    customer, preview_id = await _prepared(client, session, settings)
+    day = tomorrow()
+    await book_partner(
+        session, customer, best.id, at_ist(day - timedelta(days=2), 10), at_ist(day, 10, 30)
+    )
+
+    response = await confirm(client, customer, preview_id, day=day, slot="10:00")
+
+    preview = await reload(session, CheckoutPreview, uuid.UUID(preview_id))
+    assert preview is not None
+    if next_best_free:
+        assert response.status_code == 201, response.text
+        booking = response.json()["data"]["booking"]
+        assert booking["partner_id"] == str(others[0].id)
+        assert str(preview.booking_id) == booking["id"]
+    else:
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            409,
+            "SLOT_UNAVAILABLE",
+        )
+        assert preview.booking_id is None
+    assert await _count(session, Booking) == 1 + next_best_free
+    assert await _count(session, BookingEvent) == 2 * next_best_free

@@ -4,6 +4,7 @@ promo is never used past its limit, and one preview never makes two bookings."""
 import asyncio
 import uuid
 from collections.abc import Awaitable
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -227,6 +228,37 @@ async def test_a_confirm_waits_for_a_held_partner_when_nobody_else_is_free(
 
     assert answer.status_code == 201, answer.text
     assert answer.json()["data"]["booking"]["partner_id"] == str(only.id)
+
+
+async def test_a_waited_for_partner_whom_the_insert_finds_busy_is_let_go_for_the_next(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    """In the second pass too, the insert under the lock has the last word: both partners are
+    held, so the confirm waits for them; the best one's check misses a booking two days long
+    (the overlap scan is bounded by the longest visit, a day), which the exclusion constraint
+    sees. The transaction goes on past the refused insert, and the next partner is booked."""
+    best = await create_partner(committed_session, rating=5.0)
+    next_best = await create_partner(committed_session, rating=4.0)
+    facial = await create_service(committed_session)
+    racer, other = await customers(committed_session, racing_settings, 2)
+    preview_id = await prepared(racing_client, racer, str(facial.id))
+    day = tomorrow()
+    await book_partner(
+        committed_session, other, best.id, at_ist(day - timedelta(days=2), 10), at_ist(day, 10, 30)
+    )
+
+    async with committing_database.sessionmaker() as holder, holder.begin():
+        await holder.execute(LOCK_PARTNER, {"id": next_best.id})
+        confirm_request = confirm(racing_client, racer, preview_id, day=day, slot="10:00")
+        confirming = await confirm_behind_lock(holder, best.id, confirm_request)
+        await holder.rollback()
+    answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["data"]["booking"]["partner_id"] == str(next_best.id)
 
 
 async def test_a_confirm_that_waited_for_a_held_partner_who_got_booked_is_409(

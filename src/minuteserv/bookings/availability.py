@@ -143,7 +143,8 @@ def scored_free_partners(
             sa.cast(Partner.current_lng, sa.Float).label("lng"),
         )
         .where(*eligible(dialect, categories), ~busy.exists())
-        .offset(0)  # not merged into the query around it, which would count the load twice
+        # A fence: merged into the query around it, the load would be counted twice.
+        .offset(sa.literal_column("0"))
         .subquery("free")
     )
     best = score(

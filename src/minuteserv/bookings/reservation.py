@@ -1,16 +1,16 @@
 """Reserving a concrete partner for a visit, safe against any number of racing requests.
 
 The chosen partner's row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
-serializes writers), then their bookings are checked again for overlap. A candidate found busy is
-let go by rolling back to the savepoint taken before the lock, so no request holds a lock it does
-not need while it moves on to the next candidate. The exclusion constraint on bookings remains
-the last word.
+serializes writers) and checked again under the lock: by a statement reading their bookings, or
+(confirm's first pass) by the booking's insert, which the exclusion constraint refuses if they
+are busy. A candidate found busy is let go by rolling back to a savepoint taken before the
+lock, so no request holds a lock it does not need while it moves on to the next candidate.
 
 Racing confirms of one slot rank the partners alike, so they would all queue on the best one's
-lock and, one after another, find them taken. On PostgreSQL a first pass therefore locks, in one
-statement, the best-ranked partner no other request holds (SKIP LOCKED); only when that finds
-nobody free are the others waited for, one by one, so a 409 still means every eligible partner
-was seen taken.
+lock and, one after another, find them taken. On PostgreSQL a first pass therefore ranks the
+free partners and locks the best one no other request holds (SKIP LOCKED), in one statement;
+only when that finds nobody free are the others waited for, one by one, so a 409 still means
+every eligible partner was seen taken.
 """
 
 import uuid
@@ -158,12 +158,35 @@ async def reserve_best_free(
             ignore_booking=ignore_booking,
         )
     for partner_id in waiting:
-        partner = await lock_if_free(
-            session, partner_id, visit, categories=categories, ignore_booking=ignore_booking
+        claimed = await _wait_and_claim(
+            session, partner_id, visit, categories, ignore_booking=ignore_booking, claim=claim
         )
-        if partner is not None:  # seen free under the lock, which the claim then keeps
-            return await claim(partner.id)
+        if claimed is not None:
+            return claimed
     return None
+
+
+async def _wait_and_claim(
+    session: AsyncSession,
+    partner_id: uuid.UUID,
+    visit: BusyRange,
+    categories: Collection[str],
+    *,
+    ignore_booking: uuid.UUID | None,
+    claim: Claim[Claimed],
+) -> Claimed | None:
+    """The second pass's try of one partner: wait for their lock, check them, and claim them,
+    all let go if the claim finds them taken after all."""
+    savepoint = await session.begin_nested()
+    partner = await lock_if_free(
+        session, partner_id, visit, categories=categories, ignore_booking=ignore_booking
+    )
+    claimed = await claim(partner.id) if partner is not None else None
+    if claimed is None:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+    return claimed
 
 
 async def _claim_first_unheld(
@@ -199,10 +222,15 @@ SAVEPOINT = sa.text("SAVEPOINT reserve_partner")
 ROLLBACK_TO_SAVEPOINT = sa.text("ROLLBACK TO SAVEPOINT reserve_partner")
 
 
+def _best_first(ranking: sa.ColumnCollection[str, Any]) -> tuple[sa.ColumnElement[Any], ...]:
+    """The order of a ranking of `scored_free_partners`: highest score, then lowest id."""
+    return ranking.score.desc(), ranking.id
+
+
 @lru_cache(maxsize=256)
 def _ranked_query(dialect: str, categories: frozenset[str], *, ignoring: bool) -> sa.Select[Any]:
     scored = scored_free_partners(dialect, categories, ignoring=ignoring).subquery("scored")
-    return sa.select(scored.c.id).order_by(scored.c.score.desc(), scored.c.id)
+    return sa.select(scored.c.id).order_by(*_best_first(scored.c))
 
 
 @lru_cache(maxsize=256)
@@ -215,23 +243,22 @@ def _first_unheld_query(categories: frozenset[str], *, ignoring: bool) -> sa.Sel
     scored = scored_free_partners("postgresql", categories, ignoring=ignoring)
     ranked = scored.where(scored.selected_columns.id != sa.all_(passed))
     ranked_cte = ranked.cte("ranked").prefix_with("MATERIALIZED", dialect="postgresql")
-    best_first = (ranked_cte.c.score.desc(), ranked_cte.c.id)
     # Sorted before the join, the ranking is walked in order, each partner looked up by key,
     # until one can be locked.
-    in_order = sa.select(ranked_cte).order_by(*best_first).subquery("in_order")
+    in_order = sa.select(ranked_cte).order_by(*_best_first(ranked_cte.c)).subquery("in_order")
     taken = (
         sa.select(Partner.id)
         .join(in_order, in_order.c.id == Partner.id)
         .where(*eligible("postgresql", categories))
-        .order_by(in_order.c.score.desc(), in_order.c.id)
-        .limit(1)
+        .order_by(*_best_first(in_order.c))
+        .limit(sa.literal_column("1"))  # written in: a generic plan must know it is one
         .with_for_update(skip_locked=True, of=Partner)
         .cte("taken")
     )
-    waiting = sa.select(sa.aggregate_order_by(sa.func.array_agg(ranked_cte.c.id), *best_first))
+    ranking = sa.aggregate_order_by(sa.func.array_agg(ranked_cte.c.id), *_best_first(ranked_cte.c))
     return sa.select(
         sa.select(taken.c.id).scalar_subquery().label("taken"),
-        waiting.where(~sa.exists(taken.select())).scalar_subquery().label("waiting"),
+        sa.select(ranking).where(~sa.exists(taken.select())).scalar_subquery().label("waiting"),
     )
 
 

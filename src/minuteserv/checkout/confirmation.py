@@ -189,13 +189,15 @@ async def confirm(
     _check_bookable(preview, choice, rules=rules, now=now)
     number = new_booking_number(now.astimezone(settings.zone).date())
     order = await _gateway_order(gateway, preview, choice, number)
-    if preview.promo_code_id and not await promos_service.take_use(
-        session, promo_id=preview.promo_code_id, now=now
-    ):
-        raise PromoUnavailable()
     visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
 
     async def book(partner_id: uuid.UUID) -> Booking | None:
+        """Under the partner's lock, so the promo code's row is locked only from here to the
+        commit, and a partner let go gives the use back with the rest."""
+        if preview.promo_code_id and not await promos_service.take_use(
+            session, promo_id=preview.promo_code_id, now=now
+        ):
+            raise PromoUnavailable()
         booking = _new_booking(
             preview,
             choice,

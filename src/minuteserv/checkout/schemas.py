@@ -21,8 +21,11 @@ MAX_CART_ITEMS = 20
 MAX_QUANTITY = 10
 
 
-def _slot(value: object) -> object:
-    return parse_slot(value) if isinstance(value, str) else value
+def _slot(value: object) -> time:
+    """Only text: pydantic would read a number as seconds into a UTC time, which no slot is."""
+    if not isinstance(value, str):
+        raise ValueError("a time like '10:00 AM' or '10:00'")
+    return parse_slot(value)
 
 
 SlotInput = Annotated[time, BeforeValidator(_slot)]

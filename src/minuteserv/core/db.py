@@ -1,7 +1,8 @@
 """Database plumbing: declarative base, portable column types, engines and sessions."""
 
+import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -109,6 +110,20 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=sa.func.now())
 
 
+SQLITE_MATH: dict[str, Callable[[float], float]] = {
+    "radians": math.radians,
+    "sin": math.sin,
+    "cos": math.cos,
+    "asin": math.asin,
+    "sqrt": math.sqrt,
+}
+"""The functions the assignment score takes, which SQLite has only when built with them."""
+
+
+def _null_safe(function: Callable[[float], float]) -> Callable[[float | None], float | None]:
+    return lambda value: None if value is None else function(value)
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     """Foreign keys, WAL and a busy timeout; every transaction takes the write lock up front,
     so a check-then-insert inside one cannot interleave with another writer."""
@@ -121,6 +136,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        for name, function in SQLITE_MATH.items():
+            dbapi_connection.create_function(name, 1, _null_safe(function), deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
