@@ -19,6 +19,7 @@ from minuteserv.bookings.slots import BusyRange
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
 from minuteserv.core.reader import driver_rows
+from minuteserv.partners.models import Partner
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests import conftest
@@ -259,6 +260,33 @@ async def test_a_waited_for_partner_whom_the_insert_finds_busy_is_let_go_for_the
 
     assert answer.status_code == 201, answer.text
     assert answer.json()["data"]["booking"]["partner_id"] == str(next_best.id)
+
+
+@pytest.mark.parametrize(
+    "change", [{"is_available": False}, {"is_active": False}, {"service_categories": ["Hair"]}]
+)
+async def test_a_confirm_that_waited_for_a_partner_who_stopped_fitting_is_409(
+    racing_client: httpx.AsyncClient,
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+    change: dict[str, object],
+) -> None:
+    """The partner is read again under the lock the confirm waited for: made unavailable,
+    inactive or unable to do the cart's category meanwhile, they are passed over."""
+    only = await create_partner(committed_session)
+    facial = await create_service(committed_session)
+    [racer] = await customers(committed_session, racing_settings, 1)
+    preview_id = await prepared(racing_client, racer, str(facial.id))
+
+    async with committing_database.sessionmaker() as holder, holder.begin():
+        confirm_request = confirm(racing_client, racer, preview_id, day=tomorrow())
+        confirming = await confirm_behind_lock(holder, only.id, confirm_request)
+        await holder.execute(sa.update(Partner).where(Partner.id == only.id).values(**change))
+    answer = await asyncio.wait_for(confirming, WAIT_SECONDS)
+
+    assert tally([answer]) == {(409, "SLOT_UNAVAILABLE"): 1}
+    assert await read(committing_database, sa.select(Booking.id)) == []
 
 
 async def test_a_confirm_that_waited_for_a_held_partner_who_got_booked_is_409(

@@ -58,6 +58,21 @@ async def lock_if_free(
     """Lock the partner and return it if it is still eligible and free for `visit`, waiting
     for any transaction that holds them."""
     savepoint = await session.begin_nested()
+    partner = await _lock_if_eligible(session, partner_id, categories)
+    if partner is not None and not await has_overlap(
+        session, partner_id, visit, ignore_booking=ignore_booking
+    ):
+        await savepoint.commit()
+        return partner
+    await savepoint.rollback()
+    return None
+
+
+async def _lock_if_eligible(
+    session: AsyncSession, partner_id: uuid.UUID, categories: Collection[str]
+) -> Partner | None:
+    """Lock the partner, waiting for any transaction that holds them, and return them if they
+    are still active, available and cover `categories`."""
     partner = await session.scalar(
         sa.select(Partner)
         .where(Partner.id == partner_id)
@@ -69,11 +84,8 @@ async def lock_if_free(
         and partner.is_active
         and partner.is_available
         and set(categories) <= set(partner.service_categories)
-        and not await has_overlap(session, partner_id, visit, ignore_booking=ignore_booking)
     ):
-        await savepoint.commit()
         return partner
-    await savepoint.rollback()
     return None
 
 
@@ -134,7 +146,7 @@ async def reserve_best_free(
 ) -> Claimed | None:
     """Lock the best-ranked partner free for `visit` and return what `claim` made of them;
     None when nobody is free. The ranking is read without locks, so each partner is checked
-    again under their lock: by `claim`'s write, on PostgreSQL's first pass, else before it."""
+    again under their lock, by `claim`: its write (the exclusion constraint), or its read."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         params = free_partner_params(
@@ -158,9 +170,7 @@ async def reserve_best_free(
             ignore_booking=ignore_booking,
         )
     for partner_id in waiting:
-        claimed = await _wait_and_claim(
-            session, partner_id, visit, categories, ignore_booking=ignore_booking, claim=claim
-        )
+        claimed = await _wait_and_claim(session, partner_id, categories, claim=claim)
         if claimed is not None:
             return claimed
     return None
@@ -169,18 +179,16 @@ async def reserve_best_free(
 async def _wait_and_claim(
     session: AsyncSession,
     partner_id: uuid.UUID,
-    visit: BusyRange,
     categories: Collection[str],
     *,
-    ignore_booking: uuid.UUID | None,
     claim: Claim[Claimed],
 ) -> Claimed | None:
-    """The second pass's try of one partner: wait for their lock, check them, and claim them,
-    all let go if the claim finds them taken after all."""
+    """The second pass's try of one partner: wait for their lock and, if they are still
+    eligible, claim them, the claim being the check for overlap as in the first pass (on
+    SQLite, whose writers take turns, the ranking read in this transaction is still true);
+    all let go if the claim finds them taken."""
     savepoint = await session.begin_nested()
-    partner = await lock_if_free(
-        session, partner_id, visit, categories=categories, ignore_booking=ignore_booking
-    )
+    partner = await _lock_if_eligible(session, partner_id, categories)
     claimed = await claim(partner.id) if partner is not None else None
     if claimed is None:
         await savepoint.rollback()
