@@ -23,7 +23,7 @@ from minuteserv.partners.models import Partner
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests import conftest
-from tests.checkout.helpers import at_ist, book_partner, confirm, tomorrow
+from tests.checkout.helpers import Customer, at_ist, book_partner, confirm, tomorrow
 from tests.concurrency.helpers import customers, prepared, race, read, tally
 from tests.factories import create_booking, create_partner, create_promo, create_service
 from tests.fakes.razorpay import FakeRazorpay
@@ -169,6 +169,15 @@ async def test_ten_online_double_taps_open_one_payment_and_one_gateway_order(
     assert len(orders) == 1
 
 
+async def a_racer_with_a_preview(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> tuple[Customer, str]:
+    """A customer with a prepared preview of one facial."""
+    facial = await create_service(session)
+    [racer] = await customers(session, settings, 1)
+    return racer, await prepared(client, racer, str(facial.id))
+
+
 LOCK_PARTNER = sa.text("SELECT id FROM partners WHERE id = :id FOR UPDATE")
 WAIT_SECONDS = 10
 
@@ -194,9 +203,9 @@ async def test_a_confirm_passes_over_a_partner_another_transaction_holds(
     takes the next free partner nobody holds."""
     best = await create_partner(committed_session, rating=5.0)
     next_best = await create_partner(committed_session, rating=4.0)
-    facial = await create_service(committed_session)
-    [racer] = await customers(committed_session, racing_settings, 1)
-    preview_id = await prepared(racing_client, racer, str(facial.id))
+    racer, preview_id = await a_racer_with_a_preview(
+        racing_client, committed_session, racing_settings
+    )
 
     async with committing_database.sessionmaker() as holder, holder.begin():
         await holder.execute(LOCK_PARTNER, {"id": best.id})
@@ -217,9 +226,9 @@ async def test_a_confirm_waits_for_a_held_partner_when_nobody_else_is_free(
     """Skipping held partners never turns into a 409 while one of them may still be free:
     the confirm waits for the holder, which here lets go without booking anything."""
     only = await create_partner(committed_session)
-    facial = await create_service(committed_session)
-    [racer] = await customers(committed_session, racing_settings, 1)
-    preview_id = await prepared(racing_client, racer, str(facial.id))
+    racer, preview_id = await a_racer_with_a_preview(
+        racing_client, committed_session, racing_settings
+    )
 
     async with committing_database.sessionmaker() as holder, holder.begin():
         confirm_request = confirm(racing_client, racer, preview_id, day=tomorrow())
@@ -275,9 +284,9 @@ async def test_a_confirm_that_waited_for_a_partner_who_stopped_fitting_is_409(
     """The partner is read again under the lock the confirm waited for: made unavailable,
     inactive or unable to do the cart's category meanwhile, they are passed over."""
     only = await create_partner(committed_session)
-    facial = await create_service(committed_session)
-    [racer] = await customers(committed_session, racing_settings, 1)
-    preview_id = await prepared(racing_client, racer, str(facial.id))
+    racer, preview_id = await a_racer_with_a_preview(
+        racing_client, committed_session, racing_settings
+    )
 
     async with committing_database.sessionmaker() as holder, holder.begin():
         confirm_request = confirm(racing_client, racer, preview_id, day=tomorrow())

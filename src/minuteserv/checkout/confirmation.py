@@ -176,10 +176,12 @@ async def confirm(
     transaction. The preview is locked as it is read, so a second confirm of it (a double
     tap) waits, then finds the booking, and never opens a second gateway order."""
     connection = await session.connection()
-    chosen = {"user_id": customer.id, "preview_id": choice.preview_id}
-    rows = await driver_rows(
-        connection, STORED_PREVIEW, {**chosen, "address_id": choice.address_id}
-    )
+    chosen = {
+        "user_id": customer.id,
+        "preview_id": choice.preview_id,
+        "address_id": choice.address_id,
+    }
+    rows = await driver_rows(connection, STORED_PREVIEW, chosen)
     if not rows:
         raise PreviewNotFound()
     preview = _Stored.of(rows[0])
