@@ -8,8 +8,6 @@ and the best one reserved in one statement (`reserve_best_free`); then the booki
 its payment and the preview's mark in one statement (`insert_records`).
 """
 
-import secrets
-import string
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -44,13 +42,13 @@ from minuteserv.checkout.errors import (
     SlotUnavailable,
 )
 from minuteserv.checkout.models import CheckoutPreview
+from minuteserv.core.codes import LETTERS_AND_DIGITS, random_code
 from minuteserv.core.config import Settings
 from minuteserv.core.reader import Row, driver_rows, insert_records
 from minuteserv.integrations.payments import GatewayOrder, PaymentGateway
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
 
-BOOKING_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
 MIN_ONLINE_AMOUNT = Decimal("1.00")  # Razorpay refuses orders under 100 paise
 
 
@@ -311,8 +309,7 @@ async def _already_booked(session: AsyncSession, booking_id: uuid.UUID) -> Confi
 
 
 def new_booking_number(day: date) -> str:
-    suffix = "".join(secrets.choice(BOOKING_NUMBER_ALPHABET) for _ in range(6))
-    return f"BK-{day:%Y%m%d}-{suffix}"
+    return f"BK-{day:%Y%m%d}-{random_code(LETTERS_AND_DIGITS, 6)}"
 
 
 def _new_booking(

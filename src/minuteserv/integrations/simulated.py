@@ -6,11 +6,11 @@ real customers (`APP_ENV=production` refuses it). `pay()` plays the customer at 
 Checkout and hands back what Checkout would, signed with the same HMAC as Razorpay.
 """
 
-import secrets
 import string
 from dataclasses import dataclass, replace
 from typing import Self
 
+from minuteserv.core.codes import random_code
 from minuteserv.core.config import Settings
 from minuteserv.integrations.payments import (
     GatewayError,
@@ -44,7 +44,7 @@ class _RefundRequest:
 
 
 def _new_id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(14))
+    return prefix + random_code(_ID_ALPHABET, 14)
 
 
 class SimulatedGateway:

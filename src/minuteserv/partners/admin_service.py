@@ -1,7 +1,5 @@
 """Admin management of partners: the list with today's load, creating and changing them."""
 
-import secrets
-import string
 import uuid
 from collections.abc import Collection
 from datetime import date, datetime
@@ -17,6 +15,7 @@ from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.slots import SlotRules
 from minuteserv.catalog.models import Service
+from minuteserv.core.codes import LETTERS_AND_DIGITS, random_code
 from minuteserv.core.db import dialect_name, json_array_contains
 from minuteserv.core.pagination import PageRequest, count_rows
 from minuteserv.partners import reassignment
@@ -37,14 +36,13 @@ from minuteserv.partners.schemas import (
 )
 
 CODE_PREFIX = "MSP-"
-CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 6
 CODE_ATTEMPTS = 5
 FINISHED = (BookingStatus.CANCELLED, BookingStatus.COMPLETED)
 
 
 def new_partner_code() -> str:
-    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return CODE_PREFIX + random_code(LETTERS_AND_DIGITS, CODE_LENGTH)
 
 
 async def list_partners(
