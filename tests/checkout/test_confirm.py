@@ -364,17 +364,18 @@ async def test_booked_lines_carry_amounts_as_numbers(
 
 @pytest.mark.postgresql_only
 @pytest.mark.parametrize("next_best_free", [True, False])
-async def test_a_partner_the_ranking_saw_free_but_the_insert_finds_busy_is_passed_over(
+async def test_a_partner_the_ranking_saw_free_but_the_write_finds_busy_is_passed_over(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, next_best_free: bool
 ) -> None:
-    """The booking's insert is the check under the partner's lock (the exclusion constraint).
-    The ranking bounds its overlap scan to bookings starting less than a day before the visit
-    (no visit is longer), so a booking two days long, which no client can make, stands in
-    for one committed after the ranking's snapshot: the partner is let go with everything the
-    insert wrote, and the next one booked, or, with nobody else, 409 and nothing written."""
+    """The booking's write checks, under the partner's lock, that they are still free. The
+    ranking reads only the bookings that start on the visit's day (no visit crosses
+    midnight), so a booking two days long, which no client can make, stands in for one
+    committed after the ranking's snapshot: nothing is written for that partner, nor is the
+    promo use taken, and the next one is booked, or, with nobody else, 409."""
     best = await create_partner(session, rating=5.0)
     others = [await create_partner(session, rating=4.0)] if next_best_free else []
-    customer, preview_id = await _prepared(client, session, settings)
+    promo = await create_promo(session, code="TWICE", usage_limit=2)
+    customer, preview_id = await _prepared(client, session, settings, promo_code="TWICE")
     day = tomorrow()
     await book_partner(
         session, customer, best.id, at_ist(day - timedelta(days=2), 10), at_ist(day, 10, 30)
@@ -397,3 +398,6 @@ async def test_a_partner_the_ranking_saw_free_but_the_insert_finds_busy_is_passe
         assert preview.booking_id is None
     assert await _count(session, Booking) == 1 + next_best_free
     assert await _count(session, BookingEvent) == 2 * next_best_free
+    stored = await reload(session, PromoCode, promo.id)
+    assert stored is not None
+    assert stored.used_count == next_best_free

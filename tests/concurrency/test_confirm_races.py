@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from minuteserv.bookings.availability import free_partner_params, slot_rules
 from minuteserv.bookings.models import Booking, BookingStatus
-from minuteserv.bookings.reservation import Claim, _claim_first_unheld, overlap_free
+from minuteserv.bookings.reservation import (
+    Claim,
+    _claim_first_unheld,
+    overlap_free,
+    overlap_params,
+    unbooked,
+)
 from minuteserv.bookings.slots import BusyRange
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
@@ -240,16 +246,16 @@ async def test_a_confirm_waits_for_a_held_partner_when_nobody_else_is_free(
     assert answer.json()["data"]["booking"]["partner_id"] == str(only.id)
 
 
-async def test_a_waited_for_partner_whom_the_insert_finds_busy_is_let_go_for_the_next(
+async def test_a_waited_for_partner_whom_the_write_finds_busy_is_let_go_for_the_next(
     racing_client: httpx.AsyncClient,
     committed_session: AsyncSession,
     racing_settings: Settings,
     committing_database: conftest.TestDatabase,
 ) -> None:
-    """In the second pass too, the insert under the lock has the last word: both partners are
-    held, so the confirm waits for them; the best one's check misses a booking two days long
-    (the overlap scan is bounded by the longest visit, a day), which the exclusion constraint
-    sees. The transaction goes on past the refused insert, and the next partner is booked."""
+    """In the second pass too, the write under the lock has the last word: both partners are
+    held, so the confirm waits for them; the ranking misses the best one's booking two days
+    long (it reads only bookings that start on the visit's day), which the write's check
+    sees. Nothing is written for them, and the next partner is booked."""
     best = await create_partner(committed_session, rating=5.0)
     next_best = await create_partner(committed_session, rating=4.0)
     facial = await create_service(committed_session)
@@ -332,26 +338,31 @@ async def held_elsewhere(database: conftest.TestDatabase, partner_id: uuid.UUID)
         return False
 
 
-COPY_BOOKING = sa.text("""
-INSERT INTO bookings
-SELECT (jsonb_populate_record(b, jsonb_build_object(
-    'id', gen_random_uuid(), 'booking_number', 'BK-COPY-' || :partner_id, 'partner_id', :partner_id
-))).*
-FROM bookings b WHERE b.id = :template
-""")
-
-
-def copying(connection: AsyncConnection, template: uuid.UUID) -> Claim[uuid.UUID]:
-    """A claim that books the partner as confirm does, by a write the exclusion constraint
-    refuses if they are busy: here a copy of the booking `template` for them."""
+def copying(connection: AsyncConnection, template: uuid.UUID, visit: BusyRange) -> Claim[uuid.UUID]:
+    """A claim that books the partner as confirm does, by a write made only if they are
+    still free (`unbooked`): here a copy of the booking `template` for them."""
+    bookings = Booking.__table__
+    original = bookings.alias("original")
+    partner_id = sa.bindparam("partner_id", type_=sa.Uuid)
+    changed = {
+        "id": sa.func.gen_random_uuid(),
+        "booking_number": sa.func.concat("BK-COPY-", sa.cast(partner_id, sa.Text)),
+        "partner_id": partner_id,
+    }
+    copy = (
+        sa.insert(bookings)
+        .from_select(
+            list(bookings.columns.keys()),
+            sa.select(*(changed.get(c.key, original.c[c.key]) for c in bookings.columns)).where(
+                original.c.id == sa.bindparam("template"), unbooked("postgresql")
+            ),
+        )
+        .returning(bookings.c.id)
+    )
 
     async def claim(partner_id: uuid.UUID) -> uuid.UUID | None:
-        params = {"partner_id": str(partner_id), "template": template}
-        try:
-            await driver_rows(connection, COPY_BOOKING, params)
-        except sa.exc.IntegrityError:
-            return None
-        return partner_id
+        params = {"template": template, **overlap_params(partner_id, visit)}
+        return partner_id if await driver_rows(connection, copy, params) else None
 
     return claim
 
@@ -365,9 +376,9 @@ async def test_the_first_pass_lets_go_of_a_partner_found_busy_under_lock(
 ) -> None:
     """The ranking statement's snapshot predates its lock, so it can see a partner free whom
     the lock's last holder just booked. Here the ranking is told to ignore the booking that
-    the claim under the lock then meets, whether its write trips the exclusion constraint
-    (confirm) or its check reads the booking (staff): the partner is let go at once, with
-    the transaction still usable, and the next best one booked."""
+    the claim under the lock then meets, whether its write checks for it (confirm) or its
+    read does (staff): the partner is passed over, nothing written for them, and the next
+    best one booked."""
     booked_since = await create_partner(committed_session, rating=5.0)
     free = await create_partner(committed_session, rating=4.0)
     [customer] = await customers(committed_session, racing_settings, 1)
@@ -386,14 +397,13 @@ async def test_the_first_pass_lets_go_of_a_partner_found_busy_under_lock(
     async with committing_database.sessionmaker() as session, session.begin():
         connection = await session.connection()
         by_write = claim_by == "write"
-        claim = copying(connection, booking.id) if by_write else overlap_free(session, visit)
+        claim = copying(connection, booking.id, visit) if by_write else overlap_free(session, visit)
         claimed, waiting = await _claim_first_unheld(
             connection, unseen, categories=frozenset({"Facial"}), ignoring=True, claim=claim
         )
 
         assert (claimed, waiting) == (free.id, [])
         assert await held_elsewhere(committing_database, free.id)
-        assert not await held_elsewhere(committing_database, booked_since.id)
         partners = await session.scalars(sa.select(Booking.partner_id))
         assert sorted(map(str, partners)) == sorted(
             map(str, [booked_since.id, *([free.id] if by_write else [])])

@@ -5,7 +5,7 @@ with a refused row reported as SQLAlchemy reports it."""
 import pytest
 import sqlalchemy as sa
 
-from minuteserv.core.reader import driver_rows, insert_record
+from minuteserv.core.reader import driver_rows, insert_record, insert_records
 from minuteserv.partners.models import Partner
 from tests.conftest import TestDatabase
 from tests.factories import create_partner, reload
@@ -92,6 +92,43 @@ async def test_a_row_the_database_refuses_is_an_integrity_error_on_a_sound_conne
         )
 
     assert [row["name"] for row in still] == [taken.name]
+
+
+CODE_UNUSED = ~sa.exists(sa.select(Partner.id).where(Partner.partner_code == sa.bindparam("code")))
+RENAME = sa.update(Partner).where(Partner.id == sa.bindparam("renamed")).values(name="Renamed")
+
+
+@pytest.mark.parametrize("condition_holds", [True, False])
+async def test_records_are_written_together_only_if_their_condition_holds(
+    database: TestDatabase, condition_holds: bool
+) -> None:
+    """`insert_records` writes every row and runs its update when the condition holds, and
+    none of it when it does not, saying which."""
+    async with database.sessionmaker() as session:
+        existing = await create_partner(session)
+    pair = [
+        with_every_column(Partner(partner_code=f"PT-PAIR-{n}", name="Pair", phone_number=phone))
+        for n, phone in enumerate(("+919700000005", "+919700000006"))
+    ]
+    code = "PT-NOBODY" if condition_holds else existing.partner_code
+
+    async with database.sessionmaker() as session:
+        written = await insert_records(
+            await session.connection(),
+            pair,
+            only_if=CODE_UNUSED,
+            then=RENAME,
+            params={"code": code, "renamed": existing.id},
+        )
+        await session.commit()
+
+    async with database.sessionmaker() as session:
+        stored = [await reload(session, Partner, partner.id) for partner in pair]
+        renamed = await reload(session, Partner, existing.id)
+    assert written is condition_holds
+    assert [partner is not None for partner in stored] == [condition_holds] * 2
+    assert renamed is not None
+    assert (renamed.name == "Renamed") is condition_holds
 
 
 def with_every_column(partner: Partner) -> Partner:

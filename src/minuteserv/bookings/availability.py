@@ -39,7 +39,7 @@ def day_window(rules: SlotRules, day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), max(midnight, last_visit_ends).astimezone(UTC)
 
 
-def _live() -> sa.ColumnElement[bool]:
+def live() -> sa.ColumnElement[bool]:
     """A booking that holds its partner's time."""
     # Written into the SQL, not bound: a generic plan could not match a bound value to the
     # partial indexes' `status <> 'cancelled'`.
@@ -55,7 +55,7 @@ def live_overlapping(
     LONGEST_VISIT before `start`, lets the (partner_id, start_at) indexes bound their scan
     from below too."""
     return [
-        _live(),
+        live(),
         Booking.start_at < end,
         Booking.end_at > start,
         Booking.start_at > earliest_start,
@@ -126,7 +126,7 @@ def scored_free_partners(
         .select_from(Booking)
         .where(
             on_partner,
-            _live(),
+            live(),
             Booking.start_at >= sa.bindparam("day_start"),
             Booking.start_at < sa.bindparam("day_end"),
         )

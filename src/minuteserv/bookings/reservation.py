@@ -2,15 +2,16 @@
 
 The chosen partner's row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
 serializes writers) and checked again under the lock: by a statement reading their bookings, or
-(confirm's first pass) by the booking's insert, which the exclusion constraint refuses if they
-are busy. A candidate found busy is let go by rolling back to a savepoint taken before the
-lock, so no request holds a lock it does not need while it moves on to the next candidate.
+(confirm) by the booking's write itself, made only if they are still free (`unbooked`). Every
+writer of a partner's bookings holds that lock, so a statement begun under it sees the last
+holder's bookings.
 
 Racing confirms of one slot rank the partners alike, so they would all queue on the best one's
 lock and, one after another, find them taken. On PostgreSQL a first pass therefore ranks the
 free partners and locks the best one no other request holds (SKIP LOCKED), in one statement;
 only when that finds nobody free are the others waited for, one by one, so a 409 still means
-every eligible partner was seen taken.
+every eligible partner was seen taken. A partner the second pass finds busy is let go by
+rolling back to a savepoint taken before the lock, as it may wait for the next one.
 """
 
 import uuid
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from minuteserv.bookings.availability import (
     eligible,
     free_partner_params,
+    live,
     live_overlapping,
     scored_free_partners,
 )
@@ -43,7 +45,7 @@ async def has_overlap(
     ignore_booking: uuid.UUID | None = None,
 ) -> bool:
     query = _overlap_query(ignoring=ignore_booking is not None)
-    params = _overlap_params(partner_id, visit, ignore_booking)
+    params = overlap_params(partner_id, visit, ignore_booking)
     return bool(await driver_rows(await session.connection(), query, params))
 
 
@@ -115,8 +117,31 @@ async def ranked_free_partners(
 
 Claimed = TypeVar("Claimed")
 Claim = Callable[[uuid.UUID], Awaitable[Claimed | None]]
-"""What a caller does with a partner it holds the lock of: the write that books them, which
-answers None if the exclusion constraint found them busy after all (see `overlap_free`)."""
+"""What a caller does with a partner it holds the lock of: the write that books them if they
+are still free (`unbooked`), which answers None, and writes nothing, if they are not (see
+`overlap_free`)."""
+
+
+@lru_cache(maxsize=2)
+def unbooked(dialect: str) -> sa.ColumnElement[bool]:
+    """The partner `partner_id` has no live booking overlapping [`start`, `end`): the check a
+    claim's write makes in its own statement, under the partner's lock (`overlap_params`).
+    On PostgreSQL it asks the exclusion constraint's index, with no bound on how long a visit
+    may be: the constraint's own question, so the write it guards is never refused."""
+    if dialect != "postgresql":
+        return ~sa.exists(_overlap_query(ignoring=False))
+    at = sa.DateTime(timezone=True)
+    # Written as the constraint's index has it ('[)' in the SQL), so that index answers.
+    visit = sa.func.tstzrange(
+        sa.bindparam("start", type_=at), sa.bindparam("end", type_=at), HALF_OPEN
+    )
+    booked = sa.func.tstzrange(Booking.start_at, Booking.end_at, HALF_OPEN)
+    return ~sa.exists().where(
+        Booking.partner_id == sa.bindparam("partner_id"), live(), booked.op("&&")(visit)
+    )
+
+
+HALF_OPEN: sa.ColumnElement[str] = sa.literal_column("'[)'")
 
 
 def overlap_free(
@@ -146,7 +171,7 @@ async def reserve_best_free(
 ) -> Claimed | None:
     """Lock the best-ranked partner free for `visit` and return what `claim` made of them;
     None when nobody is free. The ranking is read without locks, so each partner is checked
-    again under their lock, by `claim`: its write (the exclusion constraint), or its read."""
+    again under their lock, by `claim`: its write, or its read."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         params = free_partner_params(
@@ -207,13 +232,13 @@ async def _claim_first_unheld(
 ) -> tuple[Claimed | None, list[uuid.UUID]]:
     """The first pass, on PostgreSQL: one statement ranks the free partners and locks the best
     one no other transaction holds, whom `claim` then books. The statement's snapshot predates
-    its lock, so it can miss a booking the lock's last holder just made: the claim's write
-    then trips the exclusion constraint, and the partner is let go for the next one. Returns
+    its lock, so it can miss a booking the lock's last holder just made: the claim's write,
+    a statement of its own, sees it and writes nothing, and the next partner is tried (the
+    busy one's lock is kept to the end; it is of no use to a request for this slot). Returns
     what the claim made, or None and the ranked partners left to wait for: those held by
     others (or no longer eligible) when the statement ran."""
     first_unheld = _first_unheld_query(categories, ignoring=ignoring)
     passed: list[uuid.UUID] = []
-    await driver_rows(connection, SAVEPOINT)
     while True:
         [row] = await driver_rows(connection, first_unheld, {**params, "passed": passed})
         partner_id = row["taken"]
@@ -221,13 +246,8 @@ async def _claim_first_unheld(
             return None, list(row["waiting"] or ())
         claimed = await claim(partner_id)
         if claimed is not None:
-            return claimed, []  # the commit releases the savepoint
-        await driver_rows(connection, ROLLBACK_TO_SAVEPOINT)  # let go; the savepoint stays
+            return claimed, []
         passed.append(partner_id)
-
-
-SAVEPOINT = sa.text("SAVEPOINT reserve_partner")
-ROLLBACK_TO_SAVEPOINT = sa.text("ROLLBACK TO SAVEPOINT reserve_partner")
 
 
 def _best_first(ranking: sa.ColumnCollection[str, Any]) -> tuple[sa.ColumnElement[Any], ...]:
@@ -284,8 +304,8 @@ def _overlap_query(*, ignoring: bool) -> sa.Select[Any]:
     return query.limit(1)
 
 
-def _overlap_params(
-    partner_id: uuid.UUID, visit: BusyRange, ignore: uuid.UUID | None
+def overlap_params(
+    partner_id: uuid.UUID, visit: BusyRange, ignore: uuid.UUID | None = None
 ) -> dict[str, Any]:
     return {
         "partner_id": partner_id,

@@ -5,7 +5,8 @@ It is the service's hottest write, so it runs as plain statements (`driver_rows`
 load or flush, which cost more CPU than the statements themselves: the caller's preview read
 and locked with the visit's address; for online, the gateway order; the free partners ranked
 and the best one reserved in one statement (`reserve_best_free`); then the booking, its events,
-its payment and the preview's mark in one statement (`insert_records`).
+its payment and the preview's mark in one statement that writes them only if the partner is
+still free (`insert_records`).
 """
 
 import uuid
@@ -16,7 +17,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from minuteserv.addresses.models import UserAddress
@@ -32,7 +32,7 @@ from minuteserv.bookings.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import Claim, reserve_best_free
+from minuteserv.bookings.reservation import Claim, overlap_params, reserve_best_free, unbooked
 from minuteserv.bookings.slots import BusyRange, SlotRules, is_upcoming_slot, visit_range
 from minuteserv.checkout.errors import (
     OnlineAmountTooSmall,
@@ -192,12 +192,8 @@ async def confirm(
     visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
 
     async def book(partner_id: uuid.UUID) -> Booking | None:
-        """Under the partner's lock, so the promo code's row is locked only from here to the
-        commit, and a partner let go gives the use back with the rest."""
-        if preview.promo_code_id and not await promos_service.take_use(
-            session, promo_id=preview.promo_code_id, now=now
-        ):
-            raise PromoUnavailable()
+        """Under the partner's lock: the booking, if they are still free, then the promo use,
+        so the promo code's row is locked only from here to the commit."""
         booking = _new_booking(
             preview,
             choice,
@@ -207,8 +203,13 @@ async def confirm(
             settings=settings,
             now=now,
         )
-        written = await _write(connection, booking, preview, partner_id=partner_id, order=order)
-        return booking if written else None
+        if not await _write(connection, booking, preview, partner_id=partner_id, order=order):
+            return None
+        if preview.promo_code_id and not await promos_service.take_use(
+            session, promo_id=preview.promo_code_id, now=now
+        ):
+            raise PromoUnavailable()
+        return booking
 
     booking = await _reserve(
         session, preview, rules=rules, day=choice.booking_date, visit=visit, book=book
@@ -281,8 +282,9 @@ async def _write(
     partner_id: uuid.UUID,
     order: GatewayOrder | None,
 ) -> bool:
-    """The booking with its partner, its first events, its payment and the preview's mark;
-    False, and nothing written, if the exclusion constraint finds the partner busy."""
+    """The booking with its partner, its first events, its payment and the preview's mark, in
+    one statement that first checks, under the partner's lock, that they are still free;
+    False, and nothing written, if they are not."""
     events = history.changes(
         booking,
         actor=history.Actor(ActorType.CUSTOMER, str(booking.user_id)),
@@ -290,18 +292,18 @@ async def _write(
         partner_id=partner_id,
     )
     payment = payments_service.new_payment(booking=booking, order=order) if order else None
-    try:
-        await insert_records(
-            connection,
-            [booking, *events, *([payment] if payment else [])],
-            then=MARK_PREVIEW_BOOKED,
-            then_params={"preview_id": preview.id, "booking_id": booking.id},
-        )
-    except IntegrityError as error:
-        if "ex_bookings_partner_overlap" in str(error.orig):
-            return False
-        raise
-    return True
+    visit = BusyRange(booking.start_at, booking.end_at)
+    return await insert_records(
+        connection,
+        [booking, *events, *([payment] if payment else [])],
+        then=MARK_PREVIEW_BOOKED,
+        only_if=unbooked(connection.dialect.name),
+        params={
+            "preview_id": preview.id,
+            "booking_id": booking.id,
+            **overlap_params(partner_id, visit),
+        },
+    )
 
 
 async def _already_booked(session: AsyncSession, booking_id: uuid.UUID) -> Confirmed:

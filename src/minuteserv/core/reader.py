@@ -201,16 +201,34 @@ def _insert_every_column(table: sa.Table) -> sa.Insert:
 
 
 @lru_cache(maxsize=64)
-def _insert_together(tables: tuple[sa.Table, ...], then: sa.Update | None) -> sa.Select[Any]:
+def _insert_together(
+    tables: tuple[sa.Table, ...], then: sa.Update | None, only_if: sa.ColumnElement[bool]
+) -> sa.Select[Any]:
     """One statement that inserts a row into each of `tables`, each insert a CTE of its own,
-    and runs `then`; the parameters of the n-th insert are named `rn_<column>`."""
-    inserts = [
-        sa.insert(table).values(_every_column(table, f"r{n}_")).cte(f"r{n}")
-        for n, table in enumerate(tables)
-    ]
+    and runs `then`, all only if `only_if` holds; the parameters of the n-th insert are named
+    `rn_<column>`. Its one column, `written`, says whether it did. The first insert checks
+    `only_if` and the rest follow it, so the condition is read once."""
+    first, *rest = tables
+    guarded = (
+        sa.insert(first)
+        .from_select(list(first.columns.keys()), _every_value(first, "r0_").where(only_if))
+        .returning(*first.primary_key.columns)
+        .cte("r0")
+    )
+    written = sa.exists(guarded.select())
+    inserts = [guarded]
+    for n, table in enumerate(rest, start=1):
+        rows = _every_value(table, f"r{n}_").where(written)
+        inserts.append(sa.insert(table).from_select(list(table.columns.keys()), rows).cte(f"r{n}"))
     if then is not None:
-        inserts.append(then.cte("then"))
-    return sa.select(sa.literal_column("1")).add_cte(*inserts)
+        inserts.append(then.where(written).cte("then"))
+    return sa.select(written.label("written")).add_cte(*inserts)
+
+
+def _every_value(table: sa.Table, prefix: str) -> sa.Select[Any]:
+    """A row of `table`'s columns from parameters, each cast to its column's type: an
+    INSERT ... SELECT, unlike VALUES, does not give a parameter the type of its column."""
+    return sa.select(*(sa.cast(bind, bind.type) for bind in _every_column(table, prefix).values()))
 
 
 def _table(record: Base) -> sa.Table:
@@ -234,23 +252,30 @@ async def insert_records(
     connection: AsyncConnection,
     records: Sequence[Base],
     *,
+    only_if: sa.ColumnElement[bool],
     then: sa.Update | None = None,
-    then_params: Row | None = None,
-) -> None:
-    """`insert_record` for each of `records`, then the update `then`, in one round trip on
-    PostgreSQL: a statement of one CTE a row (foreign keys between them are checked once it
-    has run them all). `then`'s parameter names must not start with `r<digit>_`."""
+    params: Row | None = None,
+) -> bool:
+    """`insert_record` for each of `records`, then the update `then`, all only if `only_if`
+    holds; whether they were written. On PostgreSQL, one round trip: a statement of one CTE a
+    row (foreign keys between them are checked once it has run them all), whose snapshot the
+    condition is read in. `params` are those of `then` and `only_if`; their names must not
+    start with `r<digit>_`; `only_if` and `then` are built once (statements are cached by
+    them)."""
     if connection.dialect.name != "postgresql":
+        if not await connection.scalar(sa.select(only_if), params):
+            return False
         for record in records:
             await insert_record(connection, record)
         if then is not None:
-            await connection.execute(then, then_params)
-        return
-    statement = _insert_together(tuple(_table(record) for record in records), then)
-    params: dict[str, Any] = dict(then_params or {})
+            await connection.execute(then, params)
+        return True
+    statement = _insert_together(tuple(_table(record) for record in records), then, only_if)
+    arguments: dict[str, Any] = dict(params or {})
     for n, record in enumerate(records):
-        params.update(_values(record, f"r{n}_"))
-    await driver_rows(connection, statement, params)
+        arguments.update(_values(record, f"r{n}_"))
+    [row] = await driver_rows(connection, statement, arguments)
+    return bool(row["written"])
 
 
 class Reader:
