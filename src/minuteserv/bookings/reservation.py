@@ -177,6 +177,10 @@ async def reserve_best_free(
         params = free_partner_params(
             rules, day=day, visit=visit, lat=lat, lng=lng, ignore_booking=ignore_booking
         )
+        # Every partner it takes is checked again by the claim, so the ranking may read only
+        # the bookings that start on the visit's day: a visit lies within its day's hours, and
+        # one that crossed midnight (which no client can make) is left to the claim to find.
+        params["earliest_start"] = max(params["earliest_start"], params["day_start"])
         ignoring = ignore_booking is not None
         claimed, waiting = await _claim_first_unheld(
             connection, params, categories=frozenset(categories), ignoring=ignoring, claim=claim
