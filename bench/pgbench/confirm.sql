@@ -2,8 +2,8 @@
 -- savepoint, then one statement that scores the partners covering the cart who are free for
 -- the visit (each with their day's load) and locks the best-ranked one no one holds (SKIP
 -- LOCKED), then in one statement the booking, its two history events, (every other request,
--- as online) the payment row and the preview marked used; the exclusion constraint re-checks
--- the partner.
+-- as online) the payment row and the preview marked used, written only if the partner has no
+-- overlapping booking (the exclusion constraint's question, asked first).
 -- When the day has nobody free (as the route's 409), nothing is written.
 -- The booking goes far in the future (bench.far_future) so it never overlaps another; the
 -- bench deletes those bookings after this script has run.
@@ -50,7 +50,7 @@ WITH ranked AS MATERIALIZED (
         WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
           AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
           AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
-          AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') - interval '7 hours'))
+          AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')))
     OFFSET 0) AS free
   WHERE free.id != ALL ('{}'::uuid[])),
 taken AS (
@@ -64,8 +64,13 @@ SELECT (SELECT id FROM taken) AS partner_id,
   (SELECT array_agg(ranked.id ORDER BY ranked.score DESC, ranked.id) FROM ranked
    WHERE NOT EXISTS (SELECT FROM taken)) AS waiting \gset
 \if :j % 2 = 1
-WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id
-    WHERE NULLIF(:partner_id, '') IS NOT NULL),
+WITH seq AS (SELECT n, gen_random_uuid() AS id
+    FROM (SELECT nextval('bench.far_future') AS n) AS drawn
+    WHERE NULLIF(:partner_id, '') IS NOT NULL AND NOT EXISTS (SELECT FROM bookings
+      WHERE bookings.partner_id = NULLIF(:partner_id, '')::uuid AND bookings.status != 'cancelled'
+        AND tstzrange(bookings.start_at, bookings.end_at, '[)')
+          && tstzrange(TIMESTAMPTZ '2100-01-01' + n * interval '3 hours',
+                       TIMESTAMPTZ '2100-01-01' + n * interval '3 hours' + interval '90 minutes', '[)'))),
   b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
       booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
       razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,
@@ -98,8 +103,13 @@ WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id
     WHERE checkout_previews.id = bench.id('preview', :j))
 SELECT 1;
 \else
-WITH seq AS (SELECT nextval('bench.far_future') AS n, gen_random_uuid() AS id
-    WHERE NULLIF(:partner_id, '') IS NOT NULL),
+WITH seq AS (SELECT n, gen_random_uuid() AS id
+    FROM (SELECT nextval('bench.far_future') AS n) AS drawn
+    WHERE NULLIF(:partner_id, '') IS NOT NULL AND NOT EXISTS (SELECT FROM bookings
+      WHERE bookings.partner_id = NULLIF(:partner_id, '')::uuid AND bookings.status != 'cancelled'
+        AND tstzrange(bookings.start_at, bookings.end_at, '[)')
+          && tstzrange(TIMESTAMPTZ '2100-01-01' + n * interval '3 hours',
+                       TIMESTAMPTZ '2100-01-01' + n * interval '3 hours' + interval '90 minutes', '[)'))),
   b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
       booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
       razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,

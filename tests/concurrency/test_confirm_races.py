@@ -19,6 +19,7 @@ from minuteserv.bookings.reservation import (
     _claim_first_unheld,
     overlap_free,
     overlap_params,
+    reserve_best_free,
     unbooked,
 )
 from minuteserv.bookings.slots import BusyRange
@@ -377,7 +378,7 @@ async def test_the_first_pass_lets_go_of_a_partner_found_busy_under_lock(
     """The ranking statement's snapshot predates its lock, so it can see a partner free whom
     the lock's last holder just booked. Here the ranking is told to ignore the booking that
     the claim under the lock then meets, whether its write checks for it (confirm) or its
-    read does (staff): the partner is passed over, nothing written for them, and the next
+    read does (staff): the partner is let go at once, nothing written for them, and the next
     best one booked."""
     booked_since = await create_partner(committed_session, rating=5.0)
     free = await create_partner(committed_session, rating=4.0)
@@ -404,7 +405,42 @@ async def test_the_first_pass_lets_go_of_a_partner_found_busy_under_lock(
 
         assert (claimed, waiting) == (free.id, [])
         assert await held_elsewhere(committing_database, free.id)
+        assert not await held_elsewhere(committing_database, booked_since.id)
         partners = await session.scalars(sa.select(Booking.partner_id))
         assert sorted(map(str, partners)) == sorted(
             map(str, [booked_since.id, *([free.id] if by_write else [])])
         )
+
+
+async def test_the_ranking_sees_a_booking_made_earlier_the_same_day(
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    """The ranking reads the bookings that start on the visit's day, so one from 09:00 to 10:30
+    keeps the best partner out of a 10:00 visit's ranking: the claim is offered the next.
+    (Their ratings are far enough apart that the booking's load alone would not reorder them.)"""
+    best = await create_partner(committed_session, rating=5.0)
+    next_best = await create_partner(committed_session, rating=1.0)
+    [customer] = await customers(committed_session, racing_settings, 1)
+    day = tomorrow()
+    await book_partner(committed_session, customer, best.id, at_ist(day, 9), at_ist(day, 10, 30))
+    offered: list[uuid.UUID] = []
+
+    async def claim(partner_id: uuid.UUID) -> uuid.UUID:
+        offered.append(partner_id)
+        return partner_id
+
+    async with committing_database.sessionmaker() as session, session.begin():
+        await reserve_best_free(
+            session,
+            slot_rules(racing_settings),
+            day=day,
+            visit=BusyRange(at_ist(day, 10), at_ist(day, 11, 30)),
+            categories={"Facial"},
+            lat=None,
+            lng=None,
+            claim=claim,
+        )
+
+    assert offered == [next_best.id]

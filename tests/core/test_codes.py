@@ -26,6 +26,11 @@ def test_the_draw_is_read_as_digits_of_the_alphabet(
     monkeypatch: pytest.MonkeyPatch, number: int, code: str
 ) -> None:
     """One draw below 3³ names each of the 27 codes once."""
-    monkeypatch.setattr(codes.secrets, "randbelow", lambda bound: number if bound == 27 else -1)
+
+    def randbelow(bound: int) -> int:
+        assert bound == 27
+        return number
+
+    monkeypatch.setattr(codes.secrets, "randbelow", randbelow)
 
     assert random_code("abc", 3) == code

@@ -94,7 +94,11 @@ async def test_a_row_the_database_refuses_is_an_integrity_error_on_a_sound_conne
     assert [row["name"] for row in still] == [taken.name]
 
 
-CODE_UNUSED = ~sa.exists(sa.select(Partner.id).where(Partner.partner_code == sa.bindparam("code")))
+# The condition's parameter is named like a column of the update's table, which must not
+# change it.
+CODE_UNUSED = ~sa.exists(
+    sa.select(Partner.id).where(Partner.partner_code == sa.bindparam("partner_code"))
+)
 RENAME = sa.update(Partner).where(Partner.id == sa.bindparam("renamed")).values(name="Renamed")
 
 
@@ -103,7 +107,7 @@ async def test_records_are_written_together_only_if_their_condition_holds(
     database: TestDatabase, condition_holds: bool
 ) -> None:
     """`insert_records` writes every row and runs its update when the condition holds, and
-    none of it when it does not, saying which."""
+    none of it when it does not, saying which; the update takes only its own parameters."""
     async with database.sessionmaker() as session:
         existing = await create_partner(session)
     pair = [
@@ -118,7 +122,7 @@ async def test_records_are_written_together_only_if_their_condition_holds(
             pair,
             only_if=CODE_UNUSED,
             then=RENAME,
-            params={"code": code, "renamed": existing.id},
+            params={"partner_code": code, "renamed": existing.id},
         )
         await session.commit()
 
@@ -128,7 +132,30 @@ async def test_records_are_written_together_only_if_their_condition_holds(
     assert written is condition_holds
     assert [partner is not None for partner in stored] == [condition_holds] * 2
     assert renamed is not None
-    assert (renamed.name == "Renamed") is condition_holds
+    assert (renamed.name == "Renamed", renamed.partner_code) == (
+        condition_holds,
+        existing.partner_code,
+    )
+
+
+@pytest.mark.postgresql_only
+async def test_records_written_together_refuse_a_value_too_long_rather_than_cut_it(
+    database: TestDatabase,
+) -> None:
+    """The rows are selected from cast parameters; a cast to VARCHAR(15) would cut a phone
+    number to fit, where the insert itself refuses it."""
+    too_long = with_every_column(
+        Partner(partner_code="PT-LONG", name="Long", phone_number="+91970000000712345")
+    )
+
+    async with database.sessionmaker() as session:
+        with pytest.raises(sa.exc.DataError, match="too long"):
+            await insert_records(
+                await session.connection(),
+                [too_long],
+                only_if=CODE_UNUSED,
+                params={"partner_code": "PT-NOBODY"},
+            )
 
 
 def with_every_column(partner: Partner) -> Partner:

@@ -2,16 +2,17 @@
 
 The chosen partner's row is locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
 serializes writers) and checked again under the lock: by a statement reading their bookings, or
-(confirm) by the booking's write itself, made only if they are still free (`unbooked`). Every
-writer of a partner's bookings holds that lock, so a statement begun under it sees the last
-holder's bookings.
+(confirm) by the booking's write itself, made only if they are still free (`unbooked`). Whoever
+gives a partner a booking holds that lock, so a statement begun under it sees the last
+holder's bookings. A candidate found busy is let go by rolling back to a savepoint taken before
+the lock, so no request holds a lock it does not need while it moves on, or waits for, the
+next candidate (two requests each holding one and waiting for the other's would deadlock).
 
 Racing confirms of one slot rank the partners alike, so they would all queue on the best one's
 lock and, one after another, find them taken. On PostgreSQL a first pass therefore ranks the
 free partners and locks the best one no other request holds (SKIP LOCKED), in one statement;
 only when that finds nobody free are the others waited for, one by one, so a 409 still means
-every eligible partner was seen taken. A partner the second pass finds busy is let go by
-rolling back to a savepoint taken before the lock, as it may wait for the next one.
+every eligible partner was seen taken.
 """
 
 import uuid
@@ -178,8 +179,8 @@ async def reserve_best_free(
             rules, day=day, visit=visit, lat=lat, lng=lng, ignore_booking=ignore_booking
         )
         # Every partner it takes is checked again by the claim, so the ranking may read only
-        # the bookings that start on the visit's day: a visit lies within its day's hours, and
-        # one that crossed midnight (which no client can make) is left to the claim to find.
+        # the bookings that start on the visit's day: the few of the day before that run past
+        # midnight (the last visit's travel) are left to the claim to find.
         params["earliest_start"] = max(params["earliest_start"], params["day_start"])
         ignoring = ignore_booking is not None
         claimed, waiting = await _claim_first_unheld(
@@ -237,12 +238,12 @@ async def _claim_first_unheld(
     """The first pass, on PostgreSQL: one statement ranks the free partners and locks the best
     one no other transaction holds, whom `claim` then books. The statement's snapshot predates
     its lock, so it can miss a booking the lock's last holder just made: the claim's write,
-    a statement of its own, sees it and writes nothing, and the next partner is tried (the
-    busy one's lock is kept to the end; it is of no use to a request for this slot). Returns
-    what the claim made, or None and the ranked partners left to wait for: those held by
-    others (or no longer eligible) when the statement ran."""
+    a statement of its own, sees it and writes nothing, and the partner is let go for the
+    next one. Returns what the claim made, or None and the ranked partners left to wait for:
+    those held by others (or no longer eligible) when the statement ran."""
     first_unheld = _first_unheld_query(categories, ignoring=ignoring)
     passed: list[uuid.UUID] = []
+    await driver_rows(connection, SAVEPOINT)
     while True:
         [row] = await driver_rows(connection, first_unheld, {**params, "passed": passed})
         partner_id = row["taken"]
@@ -250,8 +251,13 @@ async def _claim_first_unheld(
             return None, list(row["waiting"] or ())
         claimed = await claim(partner_id)
         if claimed is not None:
-            return claimed, []
+            return claimed, []  # the commit releases the savepoint
+        await driver_rows(connection, ROLLBACK_TO_SAVEPOINT)  # let go; the savepoint stays
         passed.append(partner_id)
+
+
+SAVEPOINT = sa.text("SAVEPOINT reserve_partner")
+ROLLBACK_TO_SAVEPOINT = sa.text("ROLLBACK TO SAVEPOINT reserve_partner")
 
 
 def _best_first(ranking: sa.ColumnCollection[str, Any]) -> tuple[sa.ColumnElement[Any], ...]:

@@ -227,8 +227,16 @@ def _insert_together(
 
 def _every_value(table: sa.Table, prefix: str) -> sa.Select[Any]:
     """A row of `table`'s columns from parameters, each cast to its column's type: an
-    INSERT ... SELECT, unlike VALUES, does not give a parameter the type of its column."""
-    return sa.select(*(sa.cast(bind, bind.type) for bind in _every_column(table, prefix).values()))
+    INSERT ... SELECT, unlike VALUES, does not give a parameter the type of its column. Text
+    is cast without its length, which an explicit cast would cut to; the insert's own check
+    then refuses a value too long, as VALUES would."""
+    return sa.select(
+        *(sa.cast(bind, _unbounded(bind.type)) for bind in _every_column(table, prefix).values())
+    )
+
+
+def _unbounded(column_type: sa.types.TypeEngine[Any]) -> sa.types.TypeEngine[Any]:
+    return sa.String() if isinstance(column_type, sa.String) else column_type
 
 
 def _table(record: Base) -> sa.Table:
@@ -267,8 +275,9 @@ async def insert_records(
             return False
         for record in records:
             await insert_record(connection, record)
-        if then is not None:
-            await connection.execute(then, params)
+        if then is not None:  # given only its own parameters: others would add to its SET
+            own = then.compile().params
+            await connection.execute(then, {k: v for k, v in (params or {}).items() if k in own})
         return True
     statement = _insert_together(tuple(_table(record) for record in records), then, only_if)
     arguments: dict[str, Any] = dict(params or {})
