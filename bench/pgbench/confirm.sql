@@ -63,8 +63,10 @@ taken AS (
 SELECT (SELECT id FROM taken) AS partner_id,
   (SELECT array_agg(ranked.id ORDER BY ranked.score DESC, ranked.id) FROM ranked
    WHERE NOT EXISTS (SELECT FROM taken)) AS waiting \gset
-\if :j % 2 = 1
-WITH seq AS (SELECT n, gen_random_uuid() AS id
+-- Every other request pays online: a gateway order id, a hold, and a payment row.
+WITH seq AS (SELECT n, gen_random_uuid() AS id, :j % 2 = 1 AS online,
+      CASE WHEN :j % 2 = 1 THEN 'online' ELSE 'cash' END AS method,
+      CASE WHEN :j % 2 = 1 THEN 'order_' || n END AS order_id
     FROM (SELECT nextval('bench.far_future') AS n) AS drawn
     WHERE NULLIF(:partner_id, '') IS NOT NULL AND NOT EXISTS (SELECT FROM bookings
       WHERE bookings.partner_id = NULLIF(:partner_id, '')::uuid AND bookings.status != 'cancelled'
@@ -82,7 +84,8 @@ WITH seq AS (SELECT n, gen_random_uuid() AS id
       '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
       DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
       TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
-      'pending', 'online', 'pending', 'order_' || seq.n, NULL, now() + interval '15 minutes',
+      'pending', seq.method, 'pending', seq.order_id, NULL,
+      CASE WHEN seq.online THEN now() + interval '15 minutes' END,
       949.00, 0, 170.82, 1119.82, 664.30, NULL, NULL, 'Bench User', '+919000000001', NULL,
       'assigned', now(), NULL, NULL, NULL, NULL, NULL, NULL, now(), seq.id, now()
     FROM seq),
@@ -96,45 +99,10 @@ WITH seq AS (SELECT n, gen_random_uuid() AS id
     FROM seq),
   p AS (INSERT INTO payments (booking_id, razorpay_order_id, razorpay_payment_id, amount, status,
       payment_method, failure_reason, updated_at, id, created_at)
-    SELECT seq.id, 'order_' || seq.n, NULL, 1119.82, 'pending', NULL, NULL, now(),
+    SELECT seq.id, seq.order_id, NULL, 1119.82, 'pending', NULL, NULL, now(),
       gen_random_uuid(), now()
-    FROM seq),
+    FROM seq WHERE seq.online),
   m AS (UPDATE checkout_previews SET booking_id = seq.id FROM seq
     WHERE checkout_previews.id = bench.id('preview', :j))
 SELECT 1;
-\else
-WITH seq AS (SELECT n, gen_random_uuid() AS id
-    FROM (SELECT nextval('bench.far_future') AS n) AS drawn
-    WHERE NULLIF(:partner_id, '') IS NOT NULL AND NOT EXISTS (SELECT FROM bookings
-      WHERE bookings.partner_id = NULLIF(:partner_id, '')::uuid AND bookings.status != 'cancelled'
-        AND tstzrange(bookings.start_at, bookings.end_at, '[)')
-          && tstzrange(TIMESTAMPTZ '2100-01-01' + n * interval '3 hours',
-                       TIMESTAMPTZ '2100-01-01' + n * interval '3 hours' + interval '90 minutes', '[)'))),
-  b AS (INSERT INTO bookings (booking_number, user_id, address_id, partner_id, services, booking_date,
-      booking_time, start_at, end_at, status, payment_method, payment_status, razorpay_order_id,
-      razorpay_payment_id, hold_expires_at, total_price, discount, tax, grand_total,
-      partner_payout, promo_code, promo_code_id, customer_name, customer_phone, customer_email,
-      assignment_status, assigned_at, accepted_at, cancelled_at, cancellation_reason,
-      refund_amount, customer_rating, customer_feedback, updated_at, id, created_at)
-    SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
-      bench.id('address', bench.preview_user(:j)), NULLIF(:partner_id, '')::uuid,
-      '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
-      DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
-      TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
-      'pending', 'cash', 'pending', NULL, NULL, NULL,
-      949.00, 0, 170.82, 1119.82, 664.30, NULL, NULL, 'Bench User', '+919000000001', NULL,
-      'assigned', now(), NULL, NULL, NULL, NULL, NULL, NULL, now(), seq.id, now()
-    FROM seq),
-  e1 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
-      to_value, note, id, created_at)
-    SELECT seq.id, 'customer', 'bench', 'status', NULL, 'pending', NULL, gen_random_uuid(), now()
-    FROM seq),
-  e2 AS (INSERT INTO booking_events (booking_id, actor_type, actor_id, field, from_value,
-      to_value, note, id, created_at)
-    SELECT seq.id, 'customer', 'bench', 'partner_id', NULL, 'bench', NULL, gen_random_uuid(), now()
-    FROM seq),
-  m AS (UPDATE checkout_previews SET booking_id = seq.id FROM seq
-    WHERE checkout_previews.id = bench.id('preview', :j))
-SELECT 1;
-\endif
 COMMIT;
