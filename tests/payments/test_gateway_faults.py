@@ -18,11 +18,14 @@ from tests.fakes.razorpay import FakeRazorpay
 from tests.payments.helpers import count
 
 FAULTS = pytest.mark.parametrize("mode", ["fail", "hang"])
+# Short enough to outwait before the hanging fake answers, long enough that a loaded CI
+# machine answering the healthy fake late is not taken for a fault (0.3 s once was).
+GATEWAY_TIMEOUT_SECONDS = 1.0
 
 
 @pytest.fixture
 def settings_overrides(fake_razorpay: FakeRazorpay) -> dict[str, Any]:
-    return fake_razorpay.settings_overrides() | {"gateway_timeout_seconds": 0.3}
+    return fake_razorpay.settings_overrides() | {"gateway_timeout_seconds": GATEWAY_TIMEOUT_SECONDS}
 
 
 async def _prepared_with_promo(
