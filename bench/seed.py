@@ -282,9 +282,19 @@ INSERT INTO booking_day_totals
 SELECT booking_date, status, payment_status, count(*), sum(grand_total * 100)::bigint
 FROM bookings GROUP BY booking_date, status, payment_status
 """
+PARTNER_DAYS = """
+INSERT INTO partner_days (booking_date, partner_id, booking_count, busy)
+SELECT booking_date, partner_id, count(*), range_agg(tstzrange(start_at, end_at, '[)'))
+FROM bookings WHERE partner_id IS NOT NULL AND status <> 'cancelled'
+GROUP BY booking_date, partner_id
+ORDER BY booking_date, partner_id
+"""
+"""Each partner's day (bookings/partner_days.py), written in date order as the triggers would
+have left it had the bookings come one by one: a day's rows on a few pages."""
 BOOKING_TRIGGERS = "ALTER TABLE bookings {} TRIGGER USER"
-"""The triggers that keep `booking_day_totals`: off while the bookings are loaded, whose totals
-are then counted in one pass (a million row triggers would take far longer)."""
+"""The triggers that keep `booking_day_totals` and `partner_days`: off while the bookings are
+loaded, whose totals are then counted in one pass (a million row triggers would take far
+longer)."""
 
 ADMIN = """
 INSERT INTO admin_users (id, email, password_hash, name, role, is_active)
@@ -391,6 +401,7 @@ async def _totals(connection: asyncpg.Connection) -> None:
     await connection.execute(PARTNER_TOTALS)
     await connection.execute(PROMO_USES)
     await connection.execute(DAY_TOTALS)
+    await connection.execute(PARTNER_DAYS)
     await connection.execute(BOOKING_TRIGGERS.format("ENABLE"))
 
 

@@ -1,12 +1,14 @@
 -- POST /checkout/confirm: the caller, the preview with the address (locked as it is read), a
 -- savepoint, then one statement that scores the partners covering the cart who are free for
--- the visit (each with their day's load) and locks the best-ranked one no one holds (SKIP
--- LOCKED), then in one statement the booking, its two history events, (every other request,
--- as online) the payment row and the preview marked used, written only if the partner has no
--- overlapping booking (the exclusion constraint's question, asked first).
+-- the visit (each partner's `partner_days` row of the day: their load and their busy time) and
+-- locks the best-ranked one no one holds (SKIP LOCKED), then in one statement the booking, its
+-- two history events, (every other request, as online) the payment row and the preview marked
+-- used, written only if the partner has no overlapping booking (the exclusion constraint's
+-- question, asked first).
 -- When the day has nobody free (as the route's 409), nothing is written.
--- The booking goes far in the future (bench.far_future) so it never overlaps another; the
--- bench deletes those bookings after this script has run.
+-- The booking goes far in the future (bench.far_future) so it never overlaps another, dated
+-- by its start's day in India as the route's are; the bench deletes those bookings after this
+-- script has run.
 \set j random(1, :previews)
 \set day random(0, :confirm_days - 1)
 BEGIN;
@@ -38,19 +40,18 @@ WITH ranked AS MATERIALIZED (
     + 0.2 * (1.0 - free.day_load::float / (max(free.day_load) OVER () + 1.0)) AS score
   FROM (
     SELECT partners.id, CAST(partners.rating AS FLOAT) AS rating,
-      (SELECT count(*) FROM bookings
-       WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
-         AND bookings.start_at >= ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')
-         AND bookings.start_at < (((:confirm_first_day::date + :day::int) + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')) AS day_load,
+      coalesce(day.booking_count, 0) AS day_load,
       CAST(partners.current_lat AS FLOAT) AS lat, CAST(partners.current_lng AS FLOAT) AS lng
-    FROM partners
+    FROM partners LEFT OUTER JOIN (
+      SELECT partner_days.partner_id, partner_days.booking_count, partner_days.busy
+      FROM partner_days WHERE partner_days.booking_date = :confirm_first_day::date + :day::int
+      OFFSET 0) AS day ON day.partner_id = partners.id
     WHERE partners.is_active AND partners.is_available
       AND partners.service_categories @> (SELECT categories FROM bench.eligible_one WHERE c = :j % 8)
-      AND NOT (EXISTS (SELECT bookings.id FROM bookings
-        WHERE bookings.partner_id = partners.id AND bookings.status != 'cancelled'
-          AND bookings.start_at < ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes'
-          AND bookings.end_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours'
-          AND bookings.start_at > ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata')))
+      AND NOT coalesce(day.busy && tstzrange(
+        ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '17 hours',
+        ((:confirm_first_day::date + :day::int)::timestamp AT TIME ZONE 'Asia/Kolkata') + interval '18 hours 30 minutes',
+        '[)'), false)
     OFFSET 0) AS free
   WHERE free.id != ALL ('{}'::uuid[])),
 taken AS (
@@ -82,7 +83,8 @@ WITH seq AS (SELECT n, gen_random_uuid() AS id, :j % 2 = 1 AS online,
     SELECT 'BK-PGBENCH-' || seq.n, bench.id('user', bench.preview_user(:j)),
       bench.id('address', bench.preview_user(:j)), NULLIF(:partner_id, '')::uuid,
       '[{"name": "Facial Classic 9", "tier": "Classic", "category": "Facial", "quantity": 1, "line_total": 949.0, "service_id": "efb55a1a-f918-7901-c95e-fef5a254ddf1", "unit_price": 949.0, "duration_minutes": 60}]',
-      DATE '2100-01-01', TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
+      CAST((TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours') AT TIME ZONE 'Asia/Kolkata' AS DATE),
+      TIME '17:00', TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours',
       TIMESTAMPTZ '2100-01-01' + seq.n * interval '3 hours' + interval '90 minutes',
       'pending', seq.method, 'pending', seq.order_id, NULL,
       CASE WHEN seq.online THEN now() + interval '15 minutes' END,

@@ -3,6 +3,7 @@
 from minuteserv.addresses.models import UserAddress
 from minuteserv.auth.models import AdminUser, OtpVerification
 from minuteserv.bookings.models import Booking, BookingEvent
+from minuteserv.bookings.partner_days import PartnerDay
 from minuteserv.bookings.revisions import BookingRevision
 from minuteserv.bookings.totals import BookingDayTotal
 from minuteserv.catalog.models import Service
@@ -27,6 +28,7 @@ __all__ = [
     "ContactSubmission",
     "OtpVerification",
     "Partner",
+    "PartnerDay",
     "Payment",
     "PromoCode",
     "Service",

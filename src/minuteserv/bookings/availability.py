@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from minuteserv.bookings.models import Booking, BookingStatus
+from minuteserv.bookings.partner_days import PartnerDay
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules, Span
 from minuteserv.core.config import Settings
 from minuteserv.core.db import json_array_contains, seconds_aggregated
@@ -110,10 +111,47 @@ def scored_free_partners(
     dialect: str, categories: frozenset[str], *, ignoring: bool
 ) -> sa.Select[Any]:
     """Eligible partners with no live booking overlapping [start, end), a row each with their
-    assignment score for a visit to (lat, lng), their load being the live bookings they start
-    within [day_start, day_end); with `ignoring`, neither counts the booking `ignore`. The
-    database checks each partner with two probes of the (partner_id, start_at) index, where the
-    day's whole schedule would cost a list of every partner's bookings to send and to read."""
+    assignment score for a visit to (lat, lng), their load being the live bookings they have
+    on `day`; with `ignoring`, neither counts the booking `ignore`. On PostgreSQL (unless
+    ignoring) the day's `partner_days` rows answer both: a booking of the day before that
+    runs past midnight is missed there, so whoever takes a partner checks them again."""
+    if dialect == "postgresql" and not ignoring:
+        free = _free_by_partner_days(categories)
+    else:
+        free = _free_by_bookings(dialect, categories, ignoring=ignoring)
+    best = score(
+        rating=free.c.rating,
+        day_load=free.c.day_load,
+        partner_lat=free.c.lat,
+        partner_lng=free.c.lng,
+        lat=sa.bindparam("lat", type_=sa.Float),
+        lng=sa.bindparam("lng", type_=sa.Float),
+    )
+    return sa.select(free.c.id, best.label("score"))
+
+
+def _free_by_partner_days(categories: frozenset[str]) -> sa.Subquery:
+    """`_free` from the day's `partner_days` rows (bookings/partner_days.py), read in one scan
+    and joined to the partners, where the bookings would cost two index scans a partner."""
+    day = (
+        sa.select(PartnerDay.partner_id, PartnerDay.booking_count, PartnerDay.busy)
+        .where(PartnerDay.booking_date == sa.bindparam("day"))
+        .offset(sa.literal_column("0"))  # a fence: one scan of the day, not a probe a partner
+        .subquery("day")
+    )
+    busy = day.c.busy.op("&&", return_type=sa.Boolean)(visit_range())
+    return _free(
+        "postgresql",
+        categories,
+        day_load=sa.func.coalesce(day.c.booking_count, 0),
+        free=~sa.func.coalesce(busy, sa.false()),
+        joined=sa.outerjoin(Partner, day, day.c.partner_id == Partner.id),
+    )
+
+
+def _free_by_bookings(dialect: str, categories: frozenset[str], *, ignoring: bool) -> sa.Subquery:
+    """`_free` from each partner's bookings, with two probes of the (partner_id, start_at)
+    index: whether they are busy, and how many they start on the day, [day_start, day_end)."""
     on_partner = Booking.partner_id == Partner.id
     busy = sa.select(Booking.id).where(
         on_partner,
@@ -134,28 +172,56 @@ def scored_free_partners(
     if ignoring:
         busy = busy.where(Booking.id != sa.bindparam("ignore"))
         started = started.where(Booking.id != sa.bindparam("ignore"))
-    free = (
+    return _free(
+        dialect,
+        categories,
+        day_load=started.scalar_subquery(),
+        free=~busy.exists(),
+        joined=Partner.__table__,
+    )
+
+
+def _free(
+    dialect: str,
+    categories: frozenset[str],
+    *,
+    day_load: sa.ColumnElement[int],
+    free: sa.ColumnElement[bool],
+    joined: sa.FromClause,
+) -> sa.Subquery:
+    """The eligible partners that `free` holds for, from `joined`, each with what the score
+    needs: rating, `day_load` and position."""
+    return (
         sa.select(
             Partner.id,
             sa.cast(Partner.rating, sa.Float).label("rating"),
-            started.scalar_subquery().label("day_load"),
+            day_load.label("day_load"),
             sa.cast(Partner.current_lat, sa.Float).label("lat"),
             sa.cast(Partner.current_lng, sa.Float).label("lng"),
         )
-        .where(*eligible(dialect, categories), ~busy.exists())
+        .select_from(joined)
+        .where(*eligible(dialect, categories), free)
         # A fence: merged into the query around it, the load would be counted twice.
         .offset(sa.literal_column("0"))
         .subquery("free")
     )
-    best = score(
-        rating=free.c.rating,
-        day_load=free.c.day_load,
-        partner_lat=free.c.lat,
-        partner_lng=free.c.lng,
-        lat=sa.bindparam("lat", type_=sa.Float),
-        lng=sa.bindparam("lng", type_=sa.Float),
-    )
-    return sa.select(free.c.id, best.label("score"))
+
+
+HALF_OPEN: sa.ColumnElement[str] = sa.literal_column("'[)'")
+
+
+def half_open_range(
+    start: sa.ColumnExpressionArgument[datetime], end: sa.ColumnExpressionArgument[datetime]
+) -> sa.ColumnElement[Any]:
+    """PostgreSQL's [start, end), as the exclusion constraint's index has it ('[)' written in
+    the SQL, so that index answers an overlap with it)."""
+    return sa.func.tstzrange(start, end, HALF_OPEN)
+
+
+def visit_range() -> sa.ColumnElement[Any]:
+    """The visit's [`start`, `end`), on PostgreSQL."""
+    at = sa.DateTime(timezone=True)
+    return half_open_range(sa.bindparam("start", type_=at), sa.bindparam("end", type_=at))
 
 
 def free_partner_params(
@@ -174,6 +240,7 @@ def free_partner_params(
         "earliest_start": visit.start_at - LONGEST_VISIT,
         "day_start": datetime.combine(day, time.min, tzinfo=rules.zone),
         "day_end": datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone),
+        "day": day,
         "ignore": ignore_booking,
         "lat": lat,
         "lng": lng,

@@ -28,9 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from minuteserv.bookings.availability import (
     eligible,
     free_partner_params,
+    half_open_range,
     live,
     live_overlapping,
     scored_free_partners,
+    visit_range,
 )
 from minuteserv.bookings.models import Booking
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules
@@ -131,18 +133,10 @@ def unbooked(dialect: str) -> sa.ColumnElement[bool]:
     may be: the constraint's own question, so the write it guards is never refused."""
     if dialect != "postgresql":
         return ~sa.exists(_overlap_query(ignoring=False))
-    at = sa.DateTime(timezone=True)
-    # Written as the constraint's index has it ('[)' in the SQL), so that index answers.
-    visit = sa.func.tstzrange(
-        sa.bindparam("start", type_=at), sa.bindparam("end", type_=at), HALF_OPEN
-    )
-    booked = sa.func.tstzrange(Booking.start_at, Booking.end_at, HALF_OPEN)
+    booked = half_open_range(Booking.start_at, Booking.end_at)
     return ~sa.exists().where(
-        Booking.partner_id == sa.bindparam("partner_id"), live(), booked.op("&&")(visit)
+        Booking.partner_id == sa.bindparam("partner_id"), live(), booked.op("&&")(visit_range())
     )
-
-
-HALF_OPEN: sa.ColumnElement[str] = sa.literal_column("'[)'")
 
 
 def overlap_free(
@@ -178,10 +172,6 @@ async def reserve_best_free(
         params = free_partner_params(
             rules, day=day, visit=visit, lat=lat, lng=lng, ignore_booking=ignore_booking
         )
-        # Every partner it takes is checked again by the claim, so the ranking may read only
-        # the bookings that start on the visit's day: the few of the day before that run past
-        # midnight (the last visit's travel) are left to the claim to find.
-        params["earliest_start"] = max(params["earliest_start"], params["day_start"])
         ignoring = ignore_booking is not None
         claimed, waiting = await _claim_first_unheld(
             connection, params, categories=frozenset(categories), ignoring=ignoring, claim=claim
