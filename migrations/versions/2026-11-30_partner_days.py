@@ -42,7 +42,8 @@ ORDER BY booking_date, partner_id
 
 # One loop for INSERT, UPDATE and DELETE (OLD is NULL on insert, NEW on delete): what the old
 # row held is taken out before what the new one holds is put in, which matters when both are
-# on one row and their ranges overlap (a visit moved by less than its length).
+# on one row and their ranges overlap (a visit moved by less than its length). A day whose
+# last live booking went loses its row, so the table holds only days with bookings.
 KEEP_FUNCTION = """
 CREATE FUNCTION keep_partner_days() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -67,6 +68,11 @@ BEGIN
         ON CONFLICT (booking_date, partner_id) DO UPDATE SET
             booking_count = partner_days.booking_count + excluded.booking_count,
             busy = partner_days.busy - change.removed + excluded.busy;
+        IF change.counted < 0 THEN
+            DELETE FROM partner_days
+            WHERE booking_date = change.booking_date AND partner_id = change.partner_id
+              AND booking_count = 0;
+        END IF;
     END LOOP;
     RETURN NULL;
 END

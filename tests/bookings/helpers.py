@@ -8,11 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 KEPT = sa.text(
     """
 SELECT booking_date, partner_id, booking_count, busy FROM partner_days
-WHERE booking_count <> 0 OR NOT isempty(busy)
 ORDER BY booking_date, partner_id
 """
 )
-"""The rows the triggers keep; a day whose last booking went stays, at zero, and is left out."""
+"""The rows the triggers keep."""
 
 RECOUNTED = sa.text(
     """

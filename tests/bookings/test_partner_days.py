@@ -118,6 +118,7 @@ CHANGES = {
     "cancelled": set_fields(0, status=BookingStatus.CANCELLED),
     "uncancelled": set_fields(4, status=BookingStatus.PENDING),
     "completed": set_fields(0, status=BookingStatus.COMPLETED),
+    "a-days-last-cancelled": set_fields(3, status=BookingStatus.CANCELLED),
     "moved-to-another-partner": to_partner(1, "second"),
     "given-a-partner": to_partner(5, "first"),
     "unassigned": set_fields(0, partner_id=None),

@@ -1,6 +1,6 @@
 """Each partner's day as confirm's ranking needs it, kept by triggers on `bookings` (migration
 a7e3c5d1f9b2, PostgreSQL only): how many live bookings they have that booking date, and the
-time those bookings hold, as one multirange.
+time those bookings hold, as one multirange; a row for each partner and date that has any.
 
 The ranking scores every partner covering a cart, and without this it probed each one's
 bookings twice (busy during the visit? how many that day?), two index scans a partner, a few
