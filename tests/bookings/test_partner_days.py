@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import NullPool
 
-from minuteserv.addresses.models import UserAddress
 from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.bookings.reservation import ranked_free_partners
@@ -21,10 +20,9 @@ from minuteserv.core import migrations
 from minuteserv.core.config import Settings
 from minuteserv.core.db import create_engine, create_sessionmaker
 from minuteserv.partners.models import Partner
-from minuteserv.users.models import User
 from tests.bookings.helpers import kept_and_recounted
-from tests.checkout.helpers import at_ist
-from tests.factories import create_address, create_booking, create_partner, create_user
+from tests.checkout.helpers import Customer, at_ist, book_partner
+from tests.factories import create_address, create_partner, create_user
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -41,14 +39,13 @@ class Scene:
 
     first: Partner
     second: Partner
-    user: User
-    address: UserAddress
+    customer: Customer
     bookings: list[Booking]
 
 
 async def visit(
     session: AsyncSession,
-    who: tuple[User, UserAddress],
+    customer: Customer,
     partner: Partner | None,
     day: date,
     hour: int,
@@ -56,26 +53,22 @@ async def visit(
     minutes: int = 90,
     **fields: object,
 ) -> Booking:
-    """`who`'s booking of `partner` on `day` from `hour`, holding them `minutes`."""
-    user, address = who
-    return await create_booking(
-        session,
-        user,
-        address,
-        partner_id=partner.id if partner else None,
-        booking_date=day,
-        booking_time=time(hour),
-        start_at=at_ist(day, hour),
-        end_at=at_ist(day, hour) + timedelta(minutes=minutes),
-        **fields,
+    """The customer's booking of `partner` on `day` from `hour`, holding them `minutes`."""
+    start = at_ist(day, hour)
+    end = start + timedelta(minutes=minutes)
+    return await book_partner(
+        session, customer, partner.id if partner else None, start, end, **fields
     )
+
+
+async def a_customer(session: AsyncSession) -> Customer:
+    user = await create_user(session)
+    return Customer(user, await create_address(session, user), headers={})
 
 
 async def make_scene(session: AsyncSession) -> Scene:
     first, second = await create_partner(session), await create_partner(session)
-    user = await create_user(session)
-    address = await create_address(session, user)
-    who = (user, address)
+    who = await a_customer(session)
     bookings = [
         await visit(session, who, first, DAY, 10),
         await visit(session, who, first, DAY, 12),
@@ -84,7 +77,7 @@ async def make_scene(session: AsyncSession) -> Scene:
         await visit(session, who, second, DAY, 16, status=BookingStatus.CANCELLED),
         await visit(session, who, None, DAY, 14),
     ]
-    return Scene(first, second, user, address, bookings)
+    return Scene(first, second, who, bookings)
 
 
 def set_fields(index: int, **fields: object) -> Callable[[AsyncSession, Scene], Awaitable[None]]:
@@ -107,7 +100,7 @@ async def delete_first(session: AsyncSession, scene: Scene) -> None:
 
 
 async def book_another(session: AsyncSession, scene: Scene) -> None:
-    await visit(session, (scene.user, scene.address), scene.second, NEXT_DAY, 15)
+    await visit(session, scene.customer, scene.second, NEXT_DAY, 15)
 
 
 async def truncate(session: AsyncSession, scene: Scene) -> None:
@@ -197,8 +190,7 @@ async def random_day_of_bookings(session: AsyncSession, seed: int) -> None:
     """PARTNERS partners of random ratings and places, each with up to four visits of random
     lengths on DAY and NEXT_DAY (some cancelled), none running past midnight."""
     chance = random.Random(seed)
-    user = await create_user(session)
-    who = (user, await create_address(session, user))
+    who = await a_customer(session)
     for _ in range(PARTNERS):
         partner = await create_partner(
             session,

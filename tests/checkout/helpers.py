@@ -36,11 +36,13 @@ class Customer:
 async def book_partner(
     session: AsyncSession,
     customer: Customer,
-    partner_id: uuid.UUID,
+    partner_id: uuid.UUID | None,
     start_at: datetime,
     end_at: datetime,
+    **fields: Any,
 ) -> Booking:
-    """A live booking holding the partner over [start_at, end_at), on start_at's IST day."""
+    """A booking holding the partner over [start_at, end_at), on start_at's IST day: live,
+    unless `fields` (any other columns) say otherwise."""
     return await create_booking(
         session,
         customer.user,
@@ -49,6 +51,7 @@ async def book_partner(
         booking_date=start_at.astimezone(IST).date(),
         start_at=start_at,
         end_at=end_at,
+        **fields,
     )
 
 
