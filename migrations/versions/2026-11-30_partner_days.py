@@ -9,14 +9,17 @@ that day, and the time they hold) instead of two index scans of each partner's b
 (bookings/partner_days.py). PostgreSQL only, as it needs multiranges: triggers keep it, and
 SQLite, where the ranking reads the bookings, gets the table empty.
 
-The row triggers are immediate: a row is written only by whoever books, cancels or moves that
-partner's bookings of that day, and whoever books them holds the partner's lock already, so
-the row's lock queues nobody who was not queued. A change that touches two rows (a booking
-moved to another partner) takes them in key order, so two such changes never take the same
-two rows in opposite orders. Each partner's live bookings never overlap (the exclusion
-constraint), so taking a booking's range out of its row leaves the others' ranges whole.
-Triggers are created before the backfill, whose snapshot then holds every booking they will
-not see. TRUNCATE empties the table too.
+The row triggers are deferred to commit, like those of the day totals and the revision
+counters (d5b8f2c3e0a1, f3d1b8a6c2e4; see there what that asks of later migrations), and run
+after them: each booking's events first take its date's `booking_revisions` row, held until the
+commit, so two transactions never hold `partner_days` rows of one date at once, and these rows
+add no lock cycle. (Immediate, they had: a customer's or the worker's cancel, which does not
+hold the partner's lock, took the row at once and could wait, holding it, for a promo code or
+another row that a confirm of the same partner held while it waited for this one.) Within one
+change the rows are taken in key order all the same. Each partner's live bookings never
+overlap (the exclusion constraint), so taking a booking's range out of its row leaves the
+others' ranges whole. Triggers are created before the backfill, whose snapshot then holds
+every booking they will not see. TRUNCATE empties the table too.
 """
 
 from collections.abc import Sequence
@@ -88,11 +91,13 @@ $$
 """
 TRIGGERS = (
     """
-CREATE TRIGGER bookings_keep_partner_days AFTER INSERT OR DELETE ON bookings
+CREATE CONSTRAINT TRIGGER bookings_keep_partner_days
+AFTER INSERT OR DELETE ON bookings DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION keep_partner_days()
 """,
     f"""
-CREATE TRIGGER bookings_rekeep_partner_days AFTER UPDATE OF {KEPT} ON bookings
+CREATE CONSTRAINT TRIGGER bookings_rekeep_partner_days
+AFTER UPDATE OF {KEPT} ON bookings DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW
 WHEN ((OLD.partner_id, OLD.status <> 'cancelled', OLD.booking_date, OLD.start_at, OLD.end_at)
       IS DISTINCT FROM

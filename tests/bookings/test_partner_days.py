@@ -95,12 +95,33 @@ def to_partner(index: int, which: str) -> Callable[[AsyncSession, Scene], Awaita
     return change
 
 
+async def revive_move_and_redate(session: AsyncSession, scene: Scene) -> None:
+    """The second partner's cancelled visit, live again, the first's, the next day: one write."""
+    booking = scene.bookings[4]
+    booking.status, booking.partner_id = BookingStatus.PENDING, scene.first.id
+    booking.booking_date = NEXT_DAY
+    booking.start_at, booking.end_at = at_ist(NEXT_DAY, 16), at_ist(NEXT_DAY, 17, 30)
+
+
 async def delete_first(session: AsyncSession, scene: Scene) -> None:
     await session.delete(scene.bookings[0])
 
 
 async def book_another(session: AsyncSession, scene: Scene) -> None:
     await visit(session, scene.customer, scene.second, NEXT_DAY, 15)
+
+
+async def delete_a_day(session: AsyncSession, scene: Scene) -> None:
+    await session.execute(sa.delete(Booking).where(Booking.booking_date == DAY))
+
+
+async def shift_all_twelve_hours(session: AsyncSession, scene: Scene) -> None:
+    """Every booking later by the same time, in one statement (by less, a partner's next
+    visit would still be where the one before it moves, and the constraint refuses that)."""
+    later = sa.literal(timedelta(hours=12), sa.Interval())
+    await session.execute(
+        sa.update(Booking).values(start_at=Booking.start_at + later, end_at=Booking.end_at + later)
+    )
 
 
 async def truncate(session: AsyncSession, scene: Scene) -> None:
@@ -126,7 +147,10 @@ CHANGES = {
         end_at=at_ist(NEXT_DAY, 17, 30),
         booking_time=time(16),
     ),
+    "revived-moved-and-redated": revive_move_and_redate,
     "deleted": delete_first,
+    "a-day-deleted": delete_a_day,
+    "all-shifted-twelve-hours": shift_all_twelve_hours,
     "another-booked": book_another,
     "truncated": truncate,
 }

@@ -401,3 +401,24 @@ async def test_a_partner_the_ranking_saw_free_but_the_write_finds_busy_is_passed
     stored = await reload(session, PromoCode, promo.id)
     assert stored is not None
     assert stored.used_count == next_best_free
+
+
+async def test_a_partner_booked_right_up_to_the_visit_and_from_its_end_gets_it(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """Visits hold their partner over [start, end): one ending as the visit starts and one
+    starting as it ends leave the partner free for it (ranked, and written)."""
+    partner = await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    preview = await reload(session, CheckoutPreview, uuid.UUID(preview_id))
+    assert preview is not None
+    day = tomorrow()
+    start = at_ist(day, 10)
+    end = start + timedelta(minutes=preview.duration_minutes + settings.travel_buffer_minutes)
+    await book_partner(session, customer, partner.id, start - timedelta(hours=1), start)
+    await book_partner(session, customer, partner.id, end, end + timedelta(hours=1))
+
+    response = await confirm(client, customer, preview_id, day=day, slot="10:00")
+
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["booking"]["partner_id"] == str(partner.id)

@@ -10,20 +10,29 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from minuteserv.bookings.models import Booking
+from minuteserv.bookings.models import Booking, BookingStatus
 from minuteserv.core.config import Settings
 from minuteserv.partners.models import Partner
+from minuteserv.promos.models import PromoCode
 from tests import conftest
 from tests.admin.booking_helpers import assign
 from tests.bookings.helpers import kept_and_recounted
 from tests.checkout.helpers import at_ist, book_partner, confirm, tomorrow
 from tests.concurrency.helpers import customers, prepared, race, tally
-from tests.factories import admin_token, bearer, create_admin, create_partner, create_service
+from tests.factories import (
+    admin_token,
+    bearer,
+    create_admin,
+    create_partner,
+    create_promo,
+    create_service,
+)
 
 pytestmark = pytest.mark.postgresql_only
 
 PARTNERS = 4
 CONFIRMS = 12
+LOCK_SECONDS = 5.0
 
 
 async def test_racing_confirms_cancels_and_swaps_keep_partner_days_exact(
@@ -156,3 +165,50 @@ async def test_a_booking_moved_between_partners_takes_their_rows_in_key_order(
 
 def id_of(partner: Partner) -> uuid.UUID:
     return partner.id
+
+
+async def test_a_cancel_and_a_booking_of_one_partners_day_waiting_on_each_other_commit(
+    committed_session: AsyncSession,
+    racing_settings: Settings,
+    committing_database: conftest.TestDatabase,
+) -> None:
+    """A cancel (a customer's or the worker's, which do not hold the partner's lock) gives
+    back a promo code's use, and a booking of the same partner and day then takes one, as
+    confirm does after its write. Had either taken the partner's `partner_days` row at its
+    write rather than at commit, the cancel would wait for that row, holding the promo code,
+    and the booking for the promo code, holding the row."""
+    day = tomorrow()
+    partner = await create_partner(committed_session)
+    await create_promo(committed_session, code="SHARED", usage_limit=10, used_count=1)
+    [customer] = await customers(committed_session, racing_settings, 1)
+    cancelled = await book_partner(
+        committed_session, customer, partner.id, at_ist(day, 10), at_ist(day, 11)
+    )
+    given = await book_partner(committed_session, customer, None, at_ist(day, 14), at_ist(day, 15))
+    uses = PromoCode.used_count
+
+    async with (
+        committing_database.sessionmaker() as booking,
+        committing_database.sessionmaker() as cancel,
+    ):
+        await booking.execute(
+            sa.update(Booking).where(Booking.id == given.id).values(partner_id=partner.id)
+        )
+        await cancel.execute(sa.update(PromoCode).values(used_count=uses - 1))
+        cancelling = sa.update(Booking).where(Booking.id == cancelled.id)
+        await asyncio.wait_for(
+            cancel.execute(cancelling.values(status=BookingStatus.CANCELLED)), LOCK_SECONDS
+        )
+        taking = asyncio.ensure_future(
+            booking.execute(sa.update(PromoCode).values(used_count=uses + 1))
+        )
+        assert await soon_waiting_for_a_lock(committing_database)
+        await cancel.commit()
+        await asyncio.wait_for(taking, LOCK_SECONDS)
+        await booking.commit()
+
+    async with committing_database.sessionmaker() as session:
+        kept, recounted = await kept_and_recounted(session)
+        assert await session.scalar(sa.select(PromoCode.used_count)) == 1
+    assert kept == recounted
+    assert [(partner_id, count) for _, partner_id, count, _ in kept] == [(partner.id, 1)]
