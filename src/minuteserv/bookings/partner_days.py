@@ -7,11 +7,12 @@ bookings twice (busy during the visit? how many that day?), two index scans a pa
 hundred a confirm. With it, the ranking reads the day's rows, one a partner, in one scan.
 
 Exact, not a cache: a trigger adds a booking's range and count in the transaction that writes
-the booking and takes them away when it is cancelled, deleted or moved, so what is committed
-here is what a count of the committed bookings would give. Live bookings of a partner never
-overlap (the exclusion constraint), so taking one's range out of the multirange leaves the
-others' whole. A booking is filed under its `booking_date`; one that runs past midnight is
-not in the next day's row, which the claim's own check catches (bookings/reservation.py).
+the booking (at its commit) and takes them away when it is cancelled, deleted or moved, so
+what is committed here is what a count of the committed bookings would give. Live bookings
+of a partner never overlap (the exclusion constraint), so taking one's range out of the
+multirange leaves the others' whole. A booking is filed under its `booking_date`; one that
+runs past midnight is not in the next day's row, which the claim's own check catches
+(bookings/reservation.py).
 
 SQLite has no ranges: there the table stays empty and the ranking reads the bookings.
 """
