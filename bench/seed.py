@@ -289,8 +289,8 @@ FROM bookings WHERE partner_id IS NOT NULL AND status <> 'cancelled'
 GROUP BY booking_date, partner_id
 ORDER BY booking_date, partner_id
 """
-"""Each partner's day (bookings/partner_days.py), written in date order as the triggers would
-have left it had the bookings come one by one: a day's rows on a few pages."""
+"""Each partner's day (bookings/partner_days.py), as its triggers keep it, counted in one pass;
+written in date order, so a day's rows sit on a few pages."""
 BOOKING_TRIGGERS = "ALTER TABLE bookings {} TRIGGER USER"
 """The triggers that keep `booking_day_totals` and `partner_days`: off while the bookings are
 loaded, whose totals are then counted in one pass (a million row triggers would take far
