@@ -102,7 +102,10 @@ def eligible(dialect: str, categories: frozenset[str]) -> list[sa.ColumnExpressi
     return [
         Partner.is_active,
         Partner.is_available,
-        *(json_array_contains(dialect, Partner.service_categories, c) for c in categories),
+        *(
+            json_array_contains(dialect, Partner.service_categories, c, written_in=True)
+            for c in categories
+        ),
     ]
 
 

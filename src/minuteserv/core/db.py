@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from minuteserv.core import clock
 from minuteserv.core.money import from_paise, to_paise
@@ -301,13 +304,40 @@ def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+class WrittenJSON(sa.sql.expression.ColumnElement[Any]):
+    """A JSONB constant written into the SQL, quoted by the compiling dialect as SQLAlchemy's
+    `literal_binds` would, rather than bound: a prepared statement's generic plan then
+    estimates a condition on it from the column's statistics as a custom plan would, where
+    a bound value gets a fixed guess."""
+
+    __visit_name__ = "written_json"
+    inherit_cache = True
+    _traverse_internals = [("text", InternalTraversal.dp_string)]
+    type = JSONB()
+
+    def __init__(self, value: Any) -> None:
+        self.text = orjson.dumps(value).decode()
+
+
+@compiles(WrittenJSON)
+def _write_json(element: WrittenJSON, compiler: SQLCompiler, **_kw: Any) -> str:
+    return f"{compiler.render_literal_value(element.text, sa.Text())}::jsonb"
+
+
 def json_array_contains(
-    dialect: str, array: sa.ColumnExpressionArgument[Any], element: str | dict[str, str]
+    dialect: str,
+    array: sa.ColumnExpressionArgument[Any],
+    element: str | dict[str, str],
+    *,
+    written_in: bool = False,
 ) -> sa.ColumnElement[bool]:
     """Whether the JSON array `array` holds `element` (a string, or an object having at least
-    these keys and values): JSONB containment on PostgreSQL, `json_each` on SQLite."""
+    these keys and values): JSONB containment on PostgreSQL, `json_each` on SQLite. With
+    `written_in`, PostgreSQL's statement carries `element` as a constant (`WrittenJSON`):
+    for statements built once for each value."""
     if dialect == "postgresql":
-        return sa.type_coerce(array, JSONB).contains([element])
+        coerced = sa.type_coerce(array, JSONB)
+        return coerced.contains(WrittenJSON([element]) if written_in else [element])
     items = sa.func.json_each(array).table_valued("value")
     if isinstance(element, str):
         matches = [items.c.value == element]
