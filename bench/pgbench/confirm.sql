@@ -1,5 +1,5 @@
--- POST /checkout/confirm: the caller, the preview with the address (locked as it is read), a
--- savepoint, then one statement that scores the partners covering the cart who are free for
+-- POST /checkout/confirm: the preview with the caller's contact and the address (locked as it
+-- is read), a savepoint, then one statement that scores the partners covering the cart who are free for
 -- the visit (each partner's `partner_days` row of the day: their load and their busy time) and
 -- locks the best-ranked one no one holds (SKIP LOCKED), then in one statement the booking, its
 -- two history events, (every other request, as online) the payment row and the preview marked
@@ -12,16 +12,16 @@
 \set j random(1, :previews)
 \set day random(0, :confirm_days - 1)
 BEGIN;
-SELECT users.id, users.name, users.phone_number, users.email FROM users
-WHERE users.id = bench.id('user', bench.preview_user(:j));
 SELECT checkout_previews.id, checkout_previews.booking_id, checkout_previews.expires_at,
        checkout_previews.duration_minutes, checkout_previews.subtotal, checkout_previews.discount,
        checkout_previews.tax, checkout_previews.grand_total, checkout_previews.partner_payout,
        checkout_previews.promo_code_id, CAST(checkout_previews.items AS TEXT),
        CAST(checkout_previews.categories AS TEXT), CAST(checkout_previews.promo AS TEXT),
        user_addresses.id, CAST(user_addresses.lat AS FLOAT) AS lat,
-       CAST(user_addresses.lng AS FLOAT) AS lng
+       CAST(user_addresses.lng AS FLOAT) AS lng,
+       users.id, users.name, users.phone_number, users.email
 FROM checkout_previews
+JOIN users ON users.id = checkout_previews.user_id
 LEFT OUTER JOIN user_addresses
   ON user_addresses.id = coalesce(NULL::uuid, checkout_previews.address_id)
   AND user_addresses.user_id = checkout_previews.user_id AND user_addresses.deleted_at IS NULL

@@ -140,9 +140,11 @@ async def test_detail_shows_the_latest_of_several_payments(
 async def test_a_token_whose_user_was_deleted_is_401_not_404(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
+    """Nor 422 for an id that is not a UUID."""
     token = await deleted_users_token(session, settings)
 
-    response = await client.get(_detail_url(str(uuid.uuid4())), headers=bearer(token))
+    for booking_id in (str(uuid.uuid4()), "not-a-uuid"):
+        response = await client.get(_detail_url(booking_id), headers=bearer(token))
 
-    assert response.status_code == 401
-    assert response.json()["error"]["message"] == "The token's user no longer exists."
+        assert response.status_code == 401, booking_id
+        assert response.json()["error"]["message"] == "The token's user no longer exists."

@@ -16,6 +16,7 @@ from minuteserv.users.models import User
 from tests.factories import bearer, create_address, create_booking, create_user, customer_token
 
 IST = ZoneInfo("Asia/Kolkata")
+CONFIRM = "/api/v1/checkout/confirm"
 
 
 def tomorrow() -> date:
@@ -87,4 +88,4 @@ async def confirm(
         "booking_time": slot,
         **fields,
     }
-    return await client.post("/api/v1/checkout/confirm", json=body, headers=customer.headers)
+    return await client.post(CONFIRM, json=body, headers=customer.headers)

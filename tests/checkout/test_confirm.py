@@ -14,6 +14,7 @@ from minuteserv.core.config import Settings
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests.checkout.helpers import (
+    CONFIRM,
     Customer,
     at_ist,
     book_partner,
@@ -120,6 +121,37 @@ async def test_someone_elses_preview_is_404(
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "PREVIEW_NOT_FOUND"
+
+
+async def test_a_token_whose_user_was_deleted_is_401_and_books_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """Checked by the statement that reads the preview (their previews went with them), and,
+    for a body that never gets there, before it is answered 422."""
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    await session.delete(customer.user)
+    await session.commit()
+
+    response = await confirm(client, customer, preview_id, day=tomorrow())
+    malformed = await client.post(CONFIRM, json={}, headers=customer.headers)
+
+    for answer in (response, malformed):
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["error"]["message"] == "The token's user no longer exists."
+    assert await _count(session, Booking) == 0
+
+
+async def test_a_malformed_body_of_a_live_customer_is_422(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """The control of the check a malformed body owes: a user who exists gets the 422."""
+    customer = await signed_in_customer(session, settings)
+
+    response = await client.post(CONFIRM, json={}, headers=customer.headers)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
 async def test_confirm_to_another_of_the_callers_addresses_books_there(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from minuteserv.addresses.models import UserAddress
 from minuteserv.addresses.service import AddressNotFound
-from minuteserv.auth.dependencies import Customer
+from minuteserv.auth.dependencies import CUSTOMER, Customer, UserGone
 from minuteserv.bookings import history
 from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.models import (
@@ -48,6 +48,7 @@ from minuteserv.core.reader import Row, driver_rows, insert_records
 from minuteserv.integrations.payments import GatewayOrder, PaymentGateway
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
+from minuteserv.users.models import User
 
 MIN_ONLINE_AMOUNT = Decimal("1.00")  # Razorpay refuses orders under 100 paise
 
@@ -72,7 +73,7 @@ class Confirmed:
 
 @dataclass(frozen=True, slots=True)
 class _Stored:
-    """The preview as confirm reads it, with the visit's address."""
+    """The preview as confirm reads it, with the visit's address and its owner's contact."""
 
     id: uuid.UUID
     booking_id: uuid.UUID | None
@@ -88,6 +89,7 @@ class _Stored:
     promo: dict[str, Any] | None
     promo_code_id: uuid.UUID | None
     address: tuple[uuid.UUID, float | None, float | None] | None  # id, lat, lng
+    customer: Customer
 
     @classmethod
     def of(cls, row: Row) -> "_Stored":
@@ -98,6 +100,7 @@ class _Stored:
             **columns,
             **parsed,
             address=None if address is None else (address, row["address.lat"], row["address.lng"]),
+            customer=Customer._make(row[f"customer.{field}"] for field in Customer._fields),
         )
 
 
@@ -122,9 +125,9 @@ def _json(text: str | None) -> Any:
 
 
 def _stored_preview() -> sa.Select[Any]:
-    """The caller's preview, locked, outer-joined to the address the visit goes to (the one
-    chosen, else the preview's) if it is theirs and live. JSON is read as text, the same on
-    either database."""
+    """The caller's preview, locked, with their contact (a preview goes with its user), outer-
+    joined to the address the visit goes to (the one chosen, else the preview's) if it is
+    theirs and live. JSON is read as text, the same on either database."""
     address_id = sa.func.coalesce(
         sa.bindparam("address_id", type_=sa.Uuid), CheckoutPreview.address_id
     )
@@ -138,7 +141,9 @@ def _stored_preview() -> sa.Select[Any]:
             UserAddress.id.label("address.id"),
             sa.cast(UserAddress.lat, sa.Float).label("address.lat"),
             sa.cast(UserAddress.lng, sa.Float).label("address.lng"),
+            *(getattr(User, field).label(f"customer.{field}") for field in Customer._fields),
         )
+        .join(User, User.id == CheckoutPreview.user_id)
         .outerjoin(
             UserAddress,
             (UserAddress.id == address_id)
@@ -164,7 +169,7 @@ MARK_PREVIEW_BOOKED = (
 async def confirm(
     session: AsyncSession,
     *,
-    customer: Customer,
+    user_id: uuid.UUID,
     choice: BookingChoice,
     gateway: PaymentGateway,
     settings: Settings,
@@ -172,15 +177,14 @@ async def confirm(
 ) -> Confirmed:
     """Book the preview: a partner reserved, the promo use taken and the booking made in this
     transaction. The preview is locked as it is read, so a second confirm of it (a double
-    tap) waits, then finds the booking, and never opens a second gateway order."""
+    tap) waits, then finds the booking, and never opens a second gateway order. The token's
+    user is checked by the same statement: 401 if they no longer exist."""
     connection = await session.connection()
-    chosen = {
-        "user_id": customer.id,
-        "preview_id": choice.preview_id,
-        "address_id": choice.address_id,
-    }
+    chosen = {"user_id": user_id, "preview_id": choice.preview_id, "address_id": choice.address_id}
     rows = await driver_rows(connection, STORED_PREVIEW, chosen)
     if not rows:
+        if not await driver_rows(connection, CUSTOMER, {"user_id": user_id}):
+            raise UserGone()
         raise PreviewNotFound()
     preview = _Stored.of(rows[0])
     if preview.booking_id is not None:
@@ -197,7 +201,6 @@ async def confirm(
         booking = _new_booking(
             preview,
             choice,
-            customer=customer,
             number=number,
             visit=visit,
             settings=settings,
@@ -318,7 +321,6 @@ def _new_booking(
     preview: _Stored,
     choice: BookingChoice,
     *,
-    customer: Customer,
     number: str,
     visit: BusyRange,
     settings: Settings,
@@ -328,6 +330,7 @@ def _new_booking(
     partner are set by the events that record them."""
     assert preview.address is not None
     online = choice.payment_method == PaymentMethod.ONLINE
+    customer = preview.customer
     return Booking(
         id=uuid.uuid4(),
         created_at=now,

@@ -2,7 +2,7 @@ from collections import Counter
 
 from fastapi import APIRouter, Response, status
 
-from minuteserv.auth.dependencies import LiveCustomer
+from minuteserv.auth.dependencies import ClaimedUserId, LiveCustomer
 from minuteserv.bookings.dependencies import SchedulesDep
 from minuteserv.bookings.schemas import BookingSummary
 from minuteserv.checkout import confirmation, service
@@ -77,7 +77,7 @@ async def prepare(
 )
 async def confirm(
     body: ConfirmRequest,
-    customer: LiveCustomer,
+    user_id: ClaimedUserId,
     session: SessionDep,
     settings: SettingsDep,
     gateway: GatewayDep,
@@ -97,7 +97,7 @@ async def confirm(
     )
     confirmed = await confirmation.confirm(
         session,
-        customer=customer,
+        user_id=user_id,
         choice=choice,
         gateway=gateway,
         settings=settings,
