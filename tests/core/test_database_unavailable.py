@@ -105,15 +105,21 @@ async def test_bare_os_error_when_connecting_answers_503(
 async def test_reads_on_the_drivers_own_pool_answer_503_when_it_cannot_connect(
     client_of_missing_socket: httpx.AsyncClient, missing_socket_settings: Settings
 ) -> None:
-    """The bookings list and detail read through `Reader`'s asyncpg pool, not SQLAlchemy's."""
+    """The bookings list and detail read through `Reader`'s asyncpg pool, not SQLAlchemy's,
+    and so does the check of the caller that a malformed parameter owes before its 422."""
     token = customer_token(missing_socket_settings, User(id=uuid.uuid4()))
-    paths = ["/api/v1/bookings", f"/api/v1/bookings/{uuid.uuid4()}"]
+    paths = [
+        "/api/v1/bookings",
+        f"/api/v1/bookings/{uuid.uuid4()}",
+        "/api/v1/bookings?limit=0",
+        "/api/v1/bookings/not-a-uuid",
+    ]
 
     responses = [await client_of_missing_socket.get(p, headers=bearer(token)) for p in paths]
 
     assert [unavailable(response) for response in responses] == [
         (503, "SERVICE_UNAVAILABLE", "2")
-    ] * 2
+    ] * 4
 
 
 @pytest.mark.postgresql_only

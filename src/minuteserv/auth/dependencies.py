@@ -53,7 +53,7 @@ async def claimed_user_id(
 
 TokenUserId = Annotated[uuid.UUID, Depends(claimed_user_id)]
 """The user a token names, not yet known to exist: routes take `CurrentUser`, or, in the
-hottest, `ClaimedUserId`."""
+hottest, `ClaimedUserId` or `LiveCustomer`."""
 
 
 async def current_user(session: SessionDep, user_id: TokenUserId) -> User:
@@ -84,9 +84,9 @@ CUSTOMER = sa.select(User.id, User.name, User.phone_number, User.email).where(
 async def checked_by_the_route(request: Request, user_id: TokenUserId) -> uuid.UUID:
     """The token's user, for the hot routes that check they still exist in their own query,
     saving a round trip (the bookings' reads, confirm): those must raise `UserGone` when
-    they do not. A request the route never runs, its body or a parameter malformed, has them
-    checked before it is answered (`owe_before_invalid`): a deleted user's token is 401
-    whatever it sends."""
+    they do not. A request the route never runs, a parameter or a body field malformed, has
+    them checked before it is answered 422 (`owe_before_invalid`): a deleted user's token is
+    401 whatever it sends, short of a body that is not JSON at all (400, as on every route)."""
 
     async def exists() -> None:
         reader: Reader = request.app.state.reader

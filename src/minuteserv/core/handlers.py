@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from minuteserv.core.db import DatabaseUnreachable, means_unavailable
+from minuteserv.core.db import means_unavailable
 from minuteserv.core.errors import (
     AppError,
     BadRequest,
@@ -81,31 +81,22 @@ OwedCheck = Callable[[], Awaitable[None]]
 
 
 def owe_before_invalid(request: Request, check: OwedCheck) -> None:
-    """Have `check` run before `request` is answered 422 or 400 for a malformed body or
-    parameter. A dependency whose check the route makes later (in its own query, saving a
-    round trip) owes it to a request the route never runs; `check` raises the AppError to
-    answer instead (a deleted user's token: 401)."""
+    """Have `check` run before `request` is answered 422 for a malformed parameter or body
+    field. A dependency whose check the route makes later (in its own query, saving a round
+    trip) owes it to a request the route never runs; `check` raises the AppError to answer
+    instead (a deleted user's token: 401). A body that is not JSON at all is refused (400)
+    before any dependency runs, so it owes nothing."""
     request.state.owed_check = check
-
-
-async def _refused_by_owed_check(request: Request) -> Response | None:
-    owed: OwedCheck | None = getattr(request.state, "owed_check", None)
-    if owed is None:
-        return None
-    try:
-        await owed()
-    except AppError as refused:
-        return render(refused)
-    except (DatabaseUnreachable, DBAPIError):
-        return None  # unchecked, the request is still malformed: that is the answer
-    return None
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    refused = await _refused_by_owed_check(request)
-    if refused is not None:
-        return refused
+    owed: OwedCheck | None = getattr(request.state, "owed_check", None)
+    if owed is not None:
+        try:
+            await owed()
+        except AppError as refused:
+            return render(refused)
     if any(item.get("type") == "json_invalid" for item in error.errors()):
         return render(MalformedJson())
     return render(Unprocessable(details=_field_details(error)))
