@@ -1,13 +1,13 @@
 -- POST /checkout/prepare, a 3-service cart over two neighbouring categories with a promo code,
--- slots for the busy day: the caller, the address, the services, the promo, the counters the
--- day's schedule depends on (the partners and their busy ranges come from the process's copy,
--- which nothing changes while prepare alone runs), the preview.
+-- slots for the busy day: the address (the caller's, so also the check that they exist), the
+-- services, the promo, the counters the day's schedule depends on (the partners and their busy
+-- ranges come from the process's copy, which nothing changes while prepare alone runs), the
+-- preview.
 \set user random(1, :users)
 \set c random(0, 7)
 \set m random(0, :per_category - 1)
 \set promo random(1, :promos)
 BEGIN;
-SELECT users.id FROM users WHERE users.id = bench.id('user', :user);
 SELECT user_addresses.id FROM user_addresses
 WHERE user_addresses.id = bench.id('address', :user)
   AND user_addresses.user_id = bench.id('user', :user) AND user_addresses.deleted_at IS NULL;

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from minuteserv.addresses.models import UserAddress
 from minuteserv.addresses.service import AddressNotFound
-from minuteserv.auth.dependencies import CUSTOMER, Customer, UserGone
+from minuteserv.auth.dependencies import Customer, require_user
 from minuteserv.bookings import history
 from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.models import (
@@ -183,8 +183,7 @@ async def confirm(
     chosen = {"user_id": user_id, "preview_id": choice.preview_id, "address_id": choice.address_id}
     rows = await driver_rows(connection, STORED_PREVIEW, chosen)
     if not rows:
-        if not await driver_rows(connection, CUSTOMER, {"user_id": user_id}):
-            raise UserGone()
+        await require_user(connection, user_id)
         raise PreviewNotFound()
     preview = _Stored.of(rows[0])
     if preview.booking_id is not None:

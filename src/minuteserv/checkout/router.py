@@ -2,7 +2,7 @@ from collections import Counter
 
 from fastapi import APIRouter, Response, status
 
-from minuteserv.auth.dependencies import ClaimedUserId, LiveCustomer
+from minuteserv.auth.dependencies import ClaimedUserId
 from minuteserv.bookings.dependencies import SchedulesDep
 from minuteserv.bookings.schemas import BookingSummary
 from minuteserv.checkout import confirmation, service
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/checkout", tags=["checkout"])
 )
 async def prepare(
     body: PrepareRequest,
-    customer: LiveCustomer,
+    user_id: ClaimedUserId,
     session: SessionDep,
     schedules: SchedulesDep,
     settings: SettingsDep,
@@ -48,7 +48,7 @@ async def prepare(
     )
     prepared = await service.prepare(
         session,
-        user_id=customer.id,
+        user_id=user_id,
         request=request,
         schedules=schedules,
         settings=settings,

@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.addresses import service as addresses_service
+from minuteserv.addresses.service import AddressNotFound
+from minuteserv.auth.dependencies import require_user
 from minuteserv.bookings.schedules import ScheduleCache
 from minuteserv.checkout import cart
 from minuteserv.checkout.models import CheckoutPreview
@@ -50,8 +52,16 @@ async def prepare(
     settings: Settings,
     now: datetime,
 ) -> Prepared:
-    """Price the cart from the catalog, judge the promo, store the preview, list free slots."""
-    await addresses_service.require_owned(session, user_id=user_id, address_id=request.address_id)
+    """Price the cart from the catalog, judge the promo, store the preview, list free slots.
+    The address's owner is the token's user, who is checked by the same statement (their
+    addresses went with them): 401 if they no longer exist."""
+    try:
+        await addresses_service.require_owned(
+            session, user_id=user_id, address_id=request.address_id
+        )
+    except AddressNotFound:
+        await require_user(await session.connection(), user_id)
+        raise
     lines = await cart.priced_lines(session, request.quantities)
     amount = subtotal(lines)
     verdict, promo_id = await _judge_promo(session, request.promo_code, amount=amount, now=now)
