@@ -92,14 +92,15 @@ async def require_user(connection: AsyncConnection, user_id: uuid.UUID) -> None:
 async def checked_by_the_route(request: Request, user_id: TokenUserId) -> uuid.UUID:
     """The token's user, for the hot routes that check they still exist in their own query,
     saving a round trip (the bookings' reads, prepare, confirm): those must raise `UserGone`
-    when they do not. A request the route never runs, a parameter or a body field malformed, has
-    them checked before it is answered 422 (`owe_before_invalid`): a deleted user's token is
-    401 whatever it sends, short of a body that is not JSON at all (400, as on every route)."""
+    when they do not. A request the route never runs, a parameter or a body field malformed,
+    has them checked before it is answered 422 (`owe_before_invalid`): a deleted user's token
+    is 401 whatever it sends, short of a body that is not JSON at all (400, as on every
+    route)."""
 
     async def exists() -> None:
         reader: Reader = request.app.state.reader
-        if not await reader.rows(CUSTOMER, {"user_id": user_id}):
-            raise UserGone()
+        async with reader.connection() as connection:
+            await require_user(connection, user_id)
 
     owe_before_invalid(request, exists)
     return user_id
