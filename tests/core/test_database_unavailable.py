@@ -105,8 +105,9 @@ async def test_bare_os_error_when_connecting_answers_503(
 async def test_reads_on_the_drivers_own_pool_answer_503_when_it_cannot_connect(
     client_of_missing_socket: httpx.AsyncClient, missing_socket_settings: Settings
 ) -> None:
-    """The bookings list and detail read through `Reader`'s asyncpg pool, not SQLAlchemy's,
-    and so does the check of the caller that a malformed parameter owes before its 422."""
+    """The bookings list and detail read through `Reader`'s asyncpg pool, not SQLAlchemy's;
+    the check of the caller that a malformed parameter owes before its 422 goes through the
+    Reader too, and answers 503 as well rather than a 422 or a 500."""
     token = customer_token(missing_socket_settings, User(id=uuid.uuid4()))
     paths = [
         "/api/v1/bookings",
