@@ -26,6 +26,7 @@ from minuteserv.bookings.errors import (
 )
 from minuteserv.bookings.history import Actor
 from minuteserv.bookings.models import (
+    NO_OVERLAP,
     AssignmentStatus,
     Booking,
     BookingEvent,
@@ -320,6 +321,6 @@ async def _flush_assignment(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as error:
-        if "ex_bookings_partner_overlap" in str(error.orig):
+        if NO_OVERLAP in str(error.orig):
             raise PartnerBusy() from error
         raise

@@ -42,6 +42,9 @@ UNASSIGNED_LIVE = sa.text("partner_id IS NULL AND status <> 'cancelled'")
 """Bookings waiting for a partner: few at any time, so a partial index finds them at once."""
 LIVE = sa.text("status <> 'cancelled'")
 """Bookings that hold their partner's time: what the slot search reads."""
+NO_OVERLAP = "ex_bookings_partner_overlap"
+"""The exclusion constraint (PostgreSQL only, created by the first migration) that no partner
+holds two overlapping live bookings."""
 
 
 class Booking(UUIDPrimaryKey, CreatedAt, Base):

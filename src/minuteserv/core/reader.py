@@ -24,6 +24,7 @@ from typing import Annotated, Any, cast
 import asyncpg
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -200,38 +201,83 @@ def _insert_every_column(table: sa.Table) -> sa.Insert:
     return sa.insert(table).values(_every_column(table))
 
 
-@lru_cache(maxsize=64)
-def _insert_together(
-    tables: tuple[sa.Table, ...], then: sa.Update | None, only_if: sa.ColumnElement[bool]
-) -> sa.Select[Any]:
-    """One statement that inserts a row into each of `tables`, each insert a CTE of its own,
-    and runs `then`, all only if `only_if` holds; the parameters of the n-th insert are named
-    `rn_<column>`. Its one column, `written`, says whether it did. The first insert checks
-    `only_if` and the rest follow it, so the condition is read once."""
-    first, *rest = tables
-    guarded = (
-        sa.insert(first)
-        .from_select(list(first.columns.keys()), _every_value(first, "r0_").where(only_if))
-        .returning(*first.primary_key.columns)
-        .cte("r0")
-    )
+@dataclass(frozen=True, slots=True)
+class Inserts:
+    """The shape of what `insert_records` writes, for a statement of the caller's own to carry
+    (`inserted`): a row into each of `tables`, then the update `then`. The columns in
+    `chosen_into`, (record index, column key), are filled by the statement with the `id` it
+    chose; `arbiter` is the constraint that, should the first row break it, leaves it and all
+    the rest unwritten (ON CONFLICT DO NOTHING), rather than failing the statement."""
+
+    tables: tuple[sa.Table, ...]
+    then: sa.Update | None = None
+    chosen_into: frozenset[tuple[int, str]] = frozenset()
+    arbiter: str | None = None
+
+    @classmethod
+    def of(cls, records: Sequence[Base], **shape: Any) -> "Inserts":
+        return cls(tuple(_table(record) for record in records), **shape)
+
+
+def inserted(
+    shape: Inserts,
+    *,
+    only_if: sa.ColumnElement[bool] | None = None,
+    chosen: sa.CTE | None = None,
+) -> tuple[list[sa.CTE], sa.ColumnElement[bool]]:
+    """The CTEs that insert a row into each of `shape.tables`, and run its `then`, all only if
+    `only_if` holds and, given `chosen`, a CTE of one row or none, only if it has its row;
+    with whether they wrote. The parameters of the n-th insert are named `rn_<column>`
+    (`record_arguments`). The first insert checks the conditions and the rest follow it, so
+    they are read once."""
+    first, *rest = shape.tables
+    rows = _every_value(first, "r0_", _filled(shape, 0, chosen))
+    if chosen is not None:
+        rows = rows.select_from(chosen)
+    if only_if is not None:
+        rows = rows.where(only_if)
+    insert = postgresql.insert(first).from_select(list(first.columns.keys()), rows)
+    if shape.arbiter is not None:
+        insert = insert.on_conflict_do_nothing(constraint=shape.arbiter)
+    guarded = insert.returning(*first.primary_key.columns).cte("r0")
     written = sa.exists(guarded.select())
     inserts = [guarded]
     for n, table in enumerate(rest, start=1):
-        rows = _every_value(table, f"r{n}_").where(written)
+        rows = _every_value(table, f"r{n}_", _filled(shape, n, chosen)).where(written)
         inserts.append(sa.insert(table).from_select(list(table.columns.keys()), rows).cte(f"r{n}"))
-    if then is not None:
-        inserts.append(then.where(written).cte("then"))
+    if shape.then is not None:
+        inserts.append(shape.then.where(written).cte("then"))
+    return inserts, written
+
+
+def _filled(shape: Inserts, n: int, chosen: sa.CTE | None) -> dict[str, sa.ColumnElement[Any]]:
+    """The n-th row's columns that hold the id `chosen` has, in place of parameters."""
+    if chosen is None:
+        return {}
+    return {key: chosen.c.id for index, key in shape.chosen_into if index == n}
+
+
+@lru_cache(maxsize=64)
+def _insert_together(shape: Inserts, only_if: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """One statement of `inserted`'s CTEs (foreign keys between them are checked once it has
+    run them all): its one column, `written`, says whether it wrote."""
+    inserts, written = inserted(shape, only_if=only_if)
     return sa.select(written.label("written")).add_cte(*inserts)
 
 
-def _every_value(table: sa.Table, prefix: str) -> sa.Select[Any]:
-    """A row of `table`'s columns from parameters, each cast to its column's type: an
-    INSERT ... SELECT, unlike VALUES, does not give a parameter the type of its column. Text
-    is cast without its length, which an explicit cast would cut to; the insert's own check
-    then refuses a value too long, as VALUES would."""
+def _every_value(
+    table: sa.Table, prefix: str, filled: Mapping[str, sa.ColumnElement[Any]]
+) -> sa.Select[Any]:
+    """A row of `table`'s columns from parameters (or, for the columns in `filled`, those
+    expressions), each cast to its column's type: an INSERT ... SELECT, unlike VALUES, does not
+    give a parameter the type of its column. Text is cast without its length, which an
+    explicit cast would cut to; the insert's own check then refuses a value too long, as VALUES
+    would."""
     return sa.select(
-        *(sa.cast(bind, _unbounded(bind.type)) for bind in _every_column(table, prefix).values())
+        *(
+            sa.cast(filled.get(key, bind), _unbounded(bind.type))
+            for key, bind in _every_column(table, prefix).items()
+        )
     )
 
 
@@ -247,6 +293,14 @@ def _values(record: Base, prefix: str = "") -> dict[str, Any]:
     return {
         f"{prefix}{column.key}": getattr(record, column.key) for column in _table(record).columns
     }
+
+
+def record_arguments(records: Sequence[Base]) -> dict[str, Any]:
+    """The parameters of `inserted`'s inserts of `records`."""
+    arguments: dict[str, Any] = {}
+    for n, record in enumerate(records):
+        arguments.update(_values(record, f"r{n}_"))
+    return arguments
 
 
 async def insert_record(connection: AsyncConnection, record: Base) -> None:
@@ -279,10 +333,8 @@ async def insert_records(
             own = then.compile().params
             await connection.execute(then, {k: v for k, v in (params or {}).items() if k in own})
         return True
-    statement = _insert_together(tuple(_table(record) for record in records), then, only_if)
-    arguments: dict[str, Any] = dict(params or {})
-    for n, record in enumerate(records):
-        arguments.update(_values(record, f"r{n}_"))
+    statement = _insert_together(Inserts.of(records, then=then), only_if)
+    arguments = {**(params or {}), **record_arguments(records)}
     [row] = await driver_rows(connection, statement, arguments)
     return bool(row["written"])
 
