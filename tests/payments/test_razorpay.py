@@ -1,9 +1,16 @@
 """Confirm and verify with the real Razorpay client, against the fake Razorpay server."""
 
+import uuid
+from datetime import timedelta
+
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from minuteserv.bookings.models import Booking
 from minuteserv.core.config import Settings
+from tests.checkout.helpers import at_ist, book_partner, signed_in_customer, tomorrow
+from tests.factories import create_partner, reload
 from tests.fakes.razorpay import FakeRazorpay
 from tests.payments.helpers import (
     GRAND_TOTAL_PAISE,
@@ -38,6 +45,36 @@ async def test_online_confirm_creates_the_order_at_razorpay(
     )
     payment = await payment_row(session, booked.order_id)
     assert (str(payment.booking_id), payment.status) == (booked.booking_id, "pending")
+
+
+@pytest.mark.postgresql_only
+async def test_a_confirm_that_starts_over_keeps_its_one_order(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+) -> None:
+    """Confirm's first statement takes the best-ranked partner and writes the booking with
+    them; should a booking it could not see hold them (one two days long, which no client can
+    make, stands in for one committed after its snapshot), it starts over from a rollback.
+    The order it opened before stays the booking's: Razorpay sees one order, the one the
+    answer and the payment row carry."""
+    customer = await signed_in_customer(session, settings)
+    best = await create_partner(session, rating=5.0)
+    day = tomorrow()
+    await book_partner(
+        session, customer, best.id, at_ist(day - timedelta(days=2), 10), at_ist(day, 10, 30)
+    )
+
+    booked = await book(client, session, settings, customer=customer)
+
+    assert booked.day == day
+    assert list(fake_razorpay.orders) == [booked.order_id]
+    payment = await payment_row(session, booked.order_id)
+    assert (str(payment.booking_id), payment.status) == (booked.booking_id, "pending")
+    stored = await reload(session, Booking, uuid.UUID(booked.booking_id))
+    assert stored is not None and stored.razorpay_order_id == booked.order_id
+    assert str(stored.partner_id) == booked.partner_id
 
 
 async def test_verify_after_capture_marks_the_booking_paid(

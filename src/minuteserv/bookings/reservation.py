@@ -13,13 +13,21 @@ lock and, one after another, find them taken. On PostgreSQL a first pass therefo
 free partners and locks the best one no other request holds (SKIP LOCKED), in one statement;
 only when that finds nobody free are the others waited for, one by one, so a 409 still means
 every eligible partner was seen taken.
+
+Confirm's first pass also writes the booking in that statement (`WrittenOnTaking`), with no
+savepoint before it: one statement where there were three round trips. Its snapshot predates
+its lock, so it can take a partner whom the lock's last holder has just booked; the booking's
+insert then meets the exclusion constraint, which sees every commit, and writes nothing. Then
+it holds a lock it cannot let go, and `PartnerTakenMeanwhile` tells the caller to start over
+from a rollback, the way that takes savepoints.
 """
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -36,7 +44,7 @@ from minuteserv.bookings.availability import (
 )
 from minuteserv.bookings.models import Booking
 from minuteserv.bookings.slots import LONGEST_VISIT, BusyRange, SlotRules
-from minuteserv.core.reader import driver_rows
+from minuteserv.core.reader import Inserts, Row, driver_rows, inserted
 from minuteserv.partners.models import Partner
 
 
@@ -139,6 +147,27 @@ def unbooked(dialect: str) -> sa.ColumnElement[bool]:
     )
 
 
+Made = TypeVar("Made", covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenOnTaking(Generic[Made]):
+    """A claim's write that the first pass makes in its own statement (PostgreSQL), for the
+    partner it takes: `inserts` with `params`, whose `chosen_into` columns get that partner's
+    id and whose `arbiter` is the exclusion constraint (`NO_OVERLAP`); `made` is what the
+    caller makes of the partner once written."""
+
+    inserts: Inserts
+    params: Row
+    made: Callable[[uuid.UUID], Made]
+
+
+class PartnerTakenMeanwhile(Exception):
+    """The first pass took a partner whom a booking its snapshot did not see had already taken:
+    its write wrote nothing, and the lock it holds goes only with a rollback of the caller's
+    transaction. Whoever catches this must roll back and try again without the write."""
+
+
 def overlap_free(
     session: AsyncSession, visit: BusyRange, *, ignore_booking: uuid.UUID | None = None
 ) -> Claim[uuid.UUID]:
@@ -162,20 +191,28 @@ async def reserve_best_free(
     lat: float | None,
     lng: float | None,
     claim: Claim[Claimed],
+    written_on_taking: WrittenOnTaking[Claimed] | None = None,
     ignore_booking: uuid.UUID | None = None,
 ) -> Claimed | None:
     """Lock the best-ranked partner free for `visit` and return what `claim` made of them;
     None when nobody is free. The ranking is read without locks, so each partner is checked
-    again under their lock, by `claim`: its write, or its read."""
+    again under their lock, by `claim`: its write, or its read. With `written_on_taking`, the
+    first pass makes that write itself, and may raise `PartnerTakenMeanwhile`."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         params = free_partner_params(
             rules, day=day, visit=visit, lat=lat, lng=lng, ignore_booking=ignore_booking
         )
         ignoring = ignore_booking is not None
-        claimed, waiting = await _claim_first_unheld(
-            connection, params, categories=frozenset(categories), ignoring=ignoring, claim=claim
+        cart = frozenset(categories)
+        first_pass = (
+            _claim_first_unheld(connection, params, categories=cart, ignoring=ignoring, claim=claim)
+            if written_on_taking is None
+            else _write_on_first_unheld(
+                connection, params, categories=cart, ignoring=ignoring, write=written_on_taking
+            )
         )
+        claimed, waiting = await first_pass
         if claimed is not None:
             return claimed
     else:
@@ -246,6 +283,25 @@ async def _claim_first_unheld(
         passed.append(partner_id)
 
 
+async def _write_on_first_unheld(
+    connection: AsyncConnection,
+    params: dict[str, Any],
+    *,
+    categories: frozenset[str],
+    ignoring: bool,
+    write: WrittenOnTaking[Claimed],
+) -> tuple[Claimed | None, list[uuid.UUID]]:
+    """The first pass with its write in the same statement; as `_claim_first_unheld`, but with
+    no savepoint to let a partner found taken go (see `PartnerTakenMeanwhile`)."""
+    statement = _first_unheld_query(categories, ignoring=ignoring, inserts=write.inserts)
+    [row] = await driver_rows(connection, statement, {**params, **write.params, "passed": []})
+    if row["written"]:
+        return write.made(row["taken"]), []
+    if row["taken"] is not None:
+        raise PartnerTakenMeanwhile()
+    return None, list(row["waiting"] or ())
+
+
 SAVEPOINT = sa.text("SAVEPOINT reserve_partner")
 ROLLBACK_TO_SAVEPOINT = sa.text("ROLLBACK TO SAVEPOINT reserve_partner")
 
@@ -262,11 +318,14 @@ def _ranked_query(dialect: str, categories: frozenset[str], *, ignoring: bool) -
 
 
 @lru_cache(maxsize=256)
-def _first_unheld_query(categories: frozenset[str], *, ignoring: bool) -> sa.Select[Any]:
+def _first_unheld_query(
+    categories: frozenset[str], *, ignoring: bool, inserts: Inserts | None = None
+) -> sa.Select[Any]:
     """One row: `taken`, the best-ranked free partner, not one of `passed`, who is still
     eligible and whom no other transaction holds, locked; or, when there is none, `waiting`,
     the ranked partners, best first. Racing confirms of one slot each take a different partner
-    at once, rather than queueing on the best one's lock."""
+    at once, rather than queueing on the best one's lock. With `inserts`, it also writes them
+    for the partner it takes (`inserted`), and `written` says whether it did."""
     passed = sa.bindparam("passed", type_=postgresql.ARRAY(sa.Uuid))
     scored = scored_free_partners("postgresql", categories, ignoring=ignoring)
     ranked = scored.where(scored.selected_columns.id != sa.all_(passed))
@@ -284,10 +343,14 @@ def _first_unheld_query(categories: frozenset[str], *, ignoring: bool) -> sa.Sel
         .cte("taken")
     )
     ranking = sa.aggregate_order_by(sa.func.array_agg(ranked_cte.c.id), *_best_first(ranked_cte.c))
-    return sa.select(
+    first_unheld = sa.select(
         sa.select(taken.c.id).scalar_subquery().label("taken"),
         sa.select(ranking).where(~sa.exists(taken.select())).scalar_subquery().label("waiting"),
     )
+    if inserts is None:
+        return first_unheld
+    writes, written = inserted(inserts, chosen=taken)
+    return first_unheld.add_columns(written.label("written")).add_cte(*writes)
 
 
 @lru_cache(maxsize=2)

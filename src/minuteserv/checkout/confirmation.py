@@ -3,10 +3,12 @@ racing requests.
 
 It is the service's hottest write, so it runs as plain statements (`driver_rows`), with no ORM
 load or flush, which cost more CPU than the statements themselves: the caller's preview read
-and locked with the visit's address; for online, the gateway order; the free partners ranked
-and the best one reserved in one statement (`reserve_best_free`); then the booking, its events,
-its payment and the preview's mark in one statement that writes them only if the partner is
-still free (`insert_records`).
+and locked with the visit's address; for online, the gateway order; then, on PostgreSQL, one
+statement that ranks the free partners, locks the best one no other request holds, and writes
+for them the booking, its events, its payment and the preview's mark, unless the exclusion
+constraint finds them taken (`reserve_best_free` with `WrittenOnTaking`). Only then, or on
+SQLite, are the partners taken one by one, each write a statement of its own that writes only
+if the partner is still free (`insert_records`).
 """
 
 import uuid
@@ -25,14 +27,23 @@ from minuteserv.auth.dependencies import Customer, require_user
 from minuteserv.bookings import history
 from minuteserv.bookings.availability import slot_rules
 from minuteserv.bookings.models import (
+    NO_OVERLAP,
     ActorType,
     AssignmentStatus,
     Booking,
+    BookingEvent,
     BookingStatus,
     PaymentMethod,
     PaymentStatus,
 )
-from minuteserv.bookings.reservation import Claim, overlap_params, reserve_best_free, unbooked
+from minuteserv.bookings.reservation import (
+    Claim,
+    PartnerTakenMeanwhile,
+    WrittenOnTaking,
+    overlap_params,
+    reserve_best_free,
+    unbooked,
+)
 from minuteserv.bookings.slots import BusyRange, SlotRules, is_upcoming_slot, visit_range
 from minuteserv.checkout.errors import (
     OnlineAmountTooSmall,
@@ -44,7 +55,8 @@ from minuteserv.checkout.errors import (
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.codes import LETTERS_AND_DIGITS, random_code
 from minuteserv.core.config import Settings
-from minuteserv.core.reader import Row, driver_rows, insert_records
+from minuteserv.core.db import Base
+from minuteserv.core.reader import Inserts, Row, driver_rows, insert_records, record_arguments
 from minuteserv.integrations.payments import GatewayOrder, PaymentGateway
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
@@ -178,45 +190,100 @@ async def confirm(
     """Book the preview: a partner reserved, the promo use taken and the booking made in this
     transaction. The preview is locked as it is read, so a second confirm of it (a double
     tap) waits, then finds the booking, and never opens a second gateway order. The token's
-    user is checked by the same statement: 401 if they no longer exist."""
-    connection = await session.connection()
-    chosen = {"user_id": user_id, "preview_id": choice.preview_id, "address_id": choice.address_id}
-    rows = await driver_rows(connection, STORED_PREVIEW, chosen)
-    if not rows:
-        await require_user(connection, user_id)
-        raise PreviewNotFound()
-    preview = _Stored.of(rows[0])
-    if preview.booking_id is not None:
-        return await _already_booked(session, preview.booking_id)
-    rules = slot_rules(settings)
-    _check_bookable(preview, choice, rules=rules, now=now)
-    number = new_booking_number(now.astimezone(settings.zone).date())
-    order = await _gateway_order(gateway, preview, choice, number)
-    visit = visit_range(rules, choice.booking_date, choice.booking_time, preview.duration_minutes)
+    user is checked by the same statement: 401 if they no longer exist.
 
-    async def book(partner_id: uuid.UUID) -> Booking | None:
-        """Under the partner's lock: the booking, if they are still free, then the promo use,
-        so the promo code's row is locked only from here to the commit."""
-        booking = _new_booking(
-            preview,
-            choice,
-            number=number,
-            visit=visit,
-            settings=settings,
-            now=now,
+    The first try writes the booking in the statement that takes its partner. Should that
+    partner prove taken by a booking the statement could not see, it starts over from a
+    rollback (`PartnerTakenMeanwhile`), with the same booking number and gateway order; a
+    double tap that booked the preview in between is then what it answers, and the order
+    made for this one is left unpaid."""
+    number = new_booking_number(now.astimezone(settings.zone).date())
+    attempt = _Attempt(session, user_id, choice, gateway, settings, now, number)
+    try:
+        return await attempt.run(in_one_statement=True)
+    except PartnerTakenMeanwhile:
+        await session.rollback()
+        return await attempt.run(in_one_statement=False)
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """What each try of one confirm shares, the booking number and gateway order made once."""
+
+    session: AsyncSession
+    user_id: uuid.UUID
+    choice: BookingChoice
+    gateway: PaymentGateway
+    settings: Settings
+    now: datetime
+    number: str
+    order: GatewayOrder | None = None
+
+    async def run(self, *, in_one_statement: bool) -> Confirmed:
+        connection = await self.session.connection()
+        choice = self.choice
+        chosen = {"user_id": self.user_id, "preview_id": choice.preview_id}
+        rows = await driver_rows(
+            connection, STORED_PREVIEW, {**chosen, "address_id": choice.address_id}
         )
-        if not await _write(connection, booking, preview, partner_id=partner_id, order=order):
-            return None
+        if not rows:
+            await require_user(connection, self.user_id)
+            raise PreviewNotFound()
+        preview = _Stored.of(rows[0])
+        if preview.booking_id is not None:
+            return await _already_booked(self.session, preview.booking_id)
+        rules = slot_rules(self.settings)
+        _check_bookable(preview, choice, rules=rules, now=self.now)
+        order = await self._gateway_order(preview)
+        visit = visit_range(
+            rules, choice.booking_date, choice.booking_time, preview.duration_minutes
+        )
+
+        def new_booking() -> Booking:
+            return _new_booking(
+                preview,
+                choice,
+                number=self.number,
+                visit=visit,
+                settings=self.settings,
+                now=self.now,
+            )
+
+        async def book(partner_id: uuid.UUID) -> Booking | None:
+            """Under the partner's lock: the booking, if they are still free."""
+            booking = new_booking()
+            written = await _write(connection, booking, preview, partner_id=partner_id, order=order)
+            return booking if written else None
+
+        booking = await _reserve(
+            self.session,
+            preview,
+            rules=rules,
+            day=choice.booking_date,
+            visit=visit,
+            book=book,
+            written_on_taking=_written_on_taking(new_booking(), preview, order)
+            if in_one_statement and connection.dialect.name == "postgresql"
+            else None,
+        )
+        # Taken last, so the promo code's row is locked only from here to the commit.
         if preview.promo_code_id and not await promos_service.take_use(
-            session, promo_id=preview.promo_code_id, now=now
+            self.session, promo_id=preview.promo_code_id, now=self.now
         ):
             raise PromoUnavailable()
-        return booking
+        return Confirmed(booking=booking, created=True)
 
-    booking = await _reserve(
-        session, preview, rules=rules, day=choice.booking_date, visit=visit, book=book
-    )
-    return Confirmed(booking=booking, created=True)
+    async def _gateway_order(self, preview: _Stored) -> GatewayOrder | None:
+        if self.choice.payment_method != PaymentMethod.ONLINE:
+            return None
+        if self.order is None:
+            self.order = await payments_service.create_order(
+                self.gateway,
+                amount=preview.grand_total,
+                receipt=self.number,
+                notes={"booking_number": self.number, "preview_id": str(preview.id)},
+            )
+        return self.order
 
 
 def _check_bookable(
@@ -234,19 +301,6 @@ def _check_bookable(
         raise SlotUnavailable("This slot is not offered: outside hours, too soon or too far ahead.")
 
 
-async def _gateway_order(
-    gateway: PaymentGateway, preview: _Stored, choice: BookingChoice, number: str
-) -> GatewayOrder | None:
-    if choice.payment_method != PaymentMethod.ONLINE:
-        return None
-    return await payments_service.create_order(
-        gateway,
-        amount=preview.grand_total,
-        receipt=number,
-        notes={"booking_number": number, "preview_id": str(preview.id)},
-    )
-
-
 async def _reserve(
     session: AsyncSession,
     preview: _Stored,
@@ -255,6 +309,7 @@ async def _reserve(
     day: date,
     visit: BusyRange,
     book: Claim[Booking],
+    written_on_taking: WrittenOnTaking[Booking] | None,
 ) -> Booking:
     """The visit booked with the best free partner, whom it holds the lock of."""
     assert preview.address is not None
@@ -270,10 +325,23 @@ async def _reserve(
         lat=lat,
         lng=lng,
         claim=book,
+        written_on_taking=written_on_taking,
     )
     if booking is None:
         raise SlotUnavailable()
     return booking
+
+
+def _records(booking: Booking, *, partner_id: uuid.UUID, order: GatewayOrder | None) -> list[Base]:
+    """The booking with its partner, its first events and, paid online, its payment."""
+    events = history.changes(
+        booking,
+        actor=history.Actor(ActorType.CUSTOMER, str(booking.user_id)),
+        status=BookingStatus.PENDING,
+        partner_id=partner_id,
+    )
+    payment = payments_service.new_payment(booking=booking, order=order) if order else None
+    return [booking, *events, *([payment] if payment else [])]
 
 
 async def _write(
@@ -284,20 +352,12 @@ async def _write(
     partner_id: uuid.UUID,
     order: GatewayOrder | None,
 ) -> bool:
-    """The booking with its partner, its first events, its payment and the preview's mark, in
-    one statement that first checks, under the partner's lock, that they are still free;
-    False, and nothing written, if they are not."""
-    events = history.changes(
-        booking,
-        actor=history.Actor(ActorType.CUSTOMER, str(booking.user_id)),
-        status=BookingStatus.PENDING,
-        partner_id=partner_id,
-    )
-    payment = payments_service.new_payment(booking=booking, order=order) if order else None
+    """`_records` and the preview's mark, in one statement that first checks, under the
+    partner's lock, that they are still free; False, and nothing written, if they are not."""
     visit = BusyRange(booking.start_at, booking.end_at)
     return await insert_records(
         connection,
-        [booking, *events, *([payment] if payment else [])],
+        _records(booking, partner_id=partner_id, order=order),
         then=MARK_PREVIEW_BOOKED,
         only_if=unbooked(connection.dialect.name),
         params={
@@ -306,6 +366,38 @@ async def _write(
             **overlap_params(partner_id, visit),
         },
     )
+
+
+UNCHOSEN = uuid.UUID(int=0)
+"""The partner `_written_on_taking`'s records are made for: the statement writes in its stead
+the partner it takes."""
+
+
+def _written_on_taking(
+    booking: Booking, preview: _Stored, order: GatewayOrder | None
+) -> WrittenOnTaking[Booking]:
+    """`_records` and the preview's mark, for the first pass to write with the partner it
+    takes (in the booking's `partner_id` and the event that records it); the exclusion
+    constraint, not a read, says whether that partner is still free."""
+    records = _records(booking, partner_id=UNCHOSEN, order=order)
+    partner_columns = {(0, "partner_id")} | {
+        (n, "to_value")
+        for n, record in enumerate(records)
+        if isinstance(record, BookingEvent) and record.field == "partner_id"
+    }
+    inserts = Inserts.of(
+        records,
+        then=MARK_PREVIEW_BOOKED,
+        chosen_into=frozenset(partner_columns),
+        arbiter=NO_OVERLAP,
+    )
+
+    def made(partner_id: uuid.UUID) -> Booking:
+        booking.partner_id = partner_id
+        return booking
+
+    params = {"preview_id": preview.id, "booking_id": booking.id, **record_arguments(records)}
+    return WrittenOnTaking(inserts, params, made)
 
 
 async def _already_booked(session: AsyncSession, booking_id: uuid.UUID) -> Confirmed:
