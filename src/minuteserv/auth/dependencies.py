@@ -1,5 +1,6 @@
 """Who is calling: the customer behind a bearer token."""
 
+import functools
 import uuid
 from typing import Annotated, NamedTuple
 
@@ -96,14 +97,14 @@ async def checked_by_the_route(request: Request, user_id: TokenUserId) -> uuid.U
     has them checked before it is answered 422 (`owe_before_invalid`): a deleted user's token
     is 401 whatever it sends, short of a body that is not JSON at all (400, as on every
     route)."""
-
-    async def exists() -> None:
-        reader: Reader = request.app.state.reader
-        async with reader.connection() as connection:
-            await require_user(connection, user_id)
-
-    owe_before_invalid(request, exists)
+    owe_before_invalid(request, functools.partial(_still_exists, user_id=user_id))
     return user_id
+
+
+async def _still_exists(request: Request, *, user_id: uuid.UUID) -> None:
+    reader: Reader = request.app.state.reader
+    async with reader.connection() as connection:
+        await require_user(connection, user_id)
 
 
 ClaimedUserId = Annotated[uuid.UUID, Depends(checked_by_the_route)]
