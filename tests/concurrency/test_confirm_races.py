@@ -152,7 +152,9 @@ async def test_ten_online_double_taps_open_one_payment_and_one_gateway_order(
     fake_razorpay: FakeRazorpay,
 ) -> None:
     """The preview is locked before the gateway is asked: the other taps wait, then answer
-    with the booking, and leave no order behind that nobody will pay."""
+    with the booking, and leave no order behind that nobody will pay. (A confirm that starts
+    over lets the preview go, and a tap waiting for it then opens an order of its own: not
+    here, where the one partner is free.)"""
     await create_partner(committed_session)
     facial = await create_service(committed_session)
     [owner] = await customers(committed_session, racing_settings, 1)

@@ -1,5 +1,6 @@
 """Confirm and verify with the real Razorpay client, against the fake Razorpay server."""
 
+import logging
 import uuid
 from datetime import timedelta
 
@@ -53,6 +54,7 @@ async def test_a_confirm_that_starts_over_keeps_its_one_order(
     session: AsyncSession,
     settings: Settings,
     fake_razorpay: FakeRazorpay,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Confirm's first statement takes the best-ranked partner and writes the booking with
     them; should a booking it could not see hold them (one two days long, which no client can
@@ -66,8 +68,10 @@ async def test_a_confirm_that_starts_over_keeps_its_one_order(
         session, customer, best.id, at_ist(day - timedelta(days=2), 10), at_ist(day, 10, 30)
     )
 
-    booked = await book(client, session, settings, customer=customer)
+    with caplog.at_level(logging.INFO, logger="minuteserv.checkout"):
+        booked = await book(client, session, settings, customer=customer)
 
+    assert [record.message for record in caplog.records if "starts over" in record.message]
     assert booked.day == day
     assert list(fake_razorpay.orders) == [booked.order_id]
     payment = await payment_row(session, booked.order_id)

@@ -317,7 +317,7 @@ def _ranked_query(dialect: str, categories: frozenset[str], *, ignoring: bool) -
     return sa.select(scored.c.id).order_by(*_best_first(scored.c))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=512)  # for each set of categories, up to three: alone, and with either write
 def _first_unheld_query(
     categories: frozenset[str], *, ignoring: bool, inserts: Inserts | None = None
 ) -> sa.Select[Any]:

@@ -6,11 +6,13 @@ load or flush, which cost more CPU than the statements themselves: the caller's 
 and locked with the visit's address; for online, the gateway order; then, on PostgreSQL, one
 statement that ranks the free partners, locks the best one no other request holds, and writes
 for them the booking, its events, its payment and the preview's mark, unless the exclusion
-constraint finds them taken (`reserve_best_free` with `WrittenOnTaking`). Only then, or on
-SQLite, are the partners taken one by one, each write a statement of its own that writes only
-if the partner is still free (`insert_records`).
+constraint finds them taken (`reserve_best_free` with `WrittenOnTaking`). When it finds them
+taken, when every free partner is held by another request (waited for, one by one), and on
+SQLite, each write is a statement of its own that writes only if the partner is still free
+(`insert_records`).
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -61,6 +63,8 @@ from minuteserv.integrations.payments import GatewayOrder, PaymentGateway
 from minuteserv.payments import service as payments_service
 from minuteserv.promos import service as promos_service
 from minuteserv.users.models import User
+
+logger = logging.getLogger("minuteserv.checkout")
 
 MIN_ONLINE_AMOUNT = Decimal("1.00")  # Razorpay refuses orders under 100 paise
 
@@ -189,21 +193,30 @@ async def confirm(
 ) -> Confirmed:
     """Book the preview: a partner reserved, the promo use taken and the booking made in this
     transaction. The preview is locked as it is read, so a second confirm of it (a double
-    tap) waits, then finds the booking, and never opens a second gateway order. The token's
+    tap) waits, then finds the booking, and opens no gateway order of its own. The token's
     user is checked by the same statement: 401 if they no longer exist.
 
     The first try writes the booking in the statement that takes its partner. Should that
     partner prove taken by a booking the statement could not see, it starts over from a
-    rollback (`PartnerTakenMeanwhile`), with the same booking number and gateway order; a
-    double tap that booked the preview in between is then what it answers, and the order
-    made for this one is left unpaid."""
-    number = new_booking_number(now.astimezone(settings.zone).date())
-    attempt = _Attempt(session, user_id, choice, gateway, settings, now, number)
+    rollback (`PartnerTakenMeanwhile`), with the same booking number and gateway order. The
+    rollback lets the preview go: a double tap waiting for it then books it, with an order of
+    its own, and this confirm answers that booking, its own order left unpaid."""
+    attempt = _Attempt(
+        session=session,
+        user_id=user_id,
+        choice=choice,
+        gateway=gateway,
+        settings=settings,
+        now=now,
+        number=new_booking_number(now.astimezone(settings.zone).date()),
+    )
     try:
-        return await attempt.run(in_one_statement=True)
+        return await attempt.run(with_savepoints=False)
     except PartnerTakenMeanwhile:
-        await session.rollback()
-        return await attempt.run(in_one_statement=False)
+        pass  # started over below, outside the handler: its errors are not this one's
+    logger.info("confirm of preview %s starts over: its partner was taken", choice.preview_id)
+    await session.rollback()
+    return await attempt.run(with_savepoints=True)
 
 
 @dataclass(slots=True)
@@ -219,7 +232,7 @@ class _Attempt:
     number: str
     order: GatewayOrder | None = None
 
-    async def run(self, *, in_one_statement: bool) -> Confirmed:
+    async def run(self, *, with_savepoints: bool) -> Confirmed:
         connection = await self.session.connection()
         choice = self.choice
         chosen = {"user_id": self.user_id, "preview_id": choice.preview_id}
@@ -263,7 +276,7 @@ class _Attempt:
             visit=visit,
             book=book,
             written_on_taking=_written_on_taking(new_booking(), preview, order)
-            if in_one_statement and connection.dialect.name == "postgresql"
+            if not with_savepoints and connection.dialect.name == "postgresql"
             else None,
         )
         # Taken last, so the promo code's row is locked only from here to the commit.

@@ -230,6 +230,7 @@ def inserted(
     with whether they wrote. The parameters of the n-th insert are named `rn_<column>`
     (`record_arguments`). The first insert checks the conditions and the rest follow it, so
     they are read once."""
+    assert chosen is not None or not shape.chosen_into, "nothing chosen to fill them with"
     first, *rest = shape.tables
     rows = _every_value(first, "r0_", _filled(shape, 0, chosen))
     if chosen is not None:
