@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingEvent
+from minuteserv.checkout import confirmation
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
 from minuteserv.payments.models import Payment
@@ -433,6 +434,30 @@ async def test_a_partner_the_ranking_saw_free_but_the_write_finds_busy_is_passed
     stored = await reload(session, PromoCode, promo.id)
     assert stored is not None
     assert stored.used_count == next_best_free
+
+
+async def test_a_booking_number_drawn_twice_is_drawn_again(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Booking numbers are drawn at random, and two can clash: a number already another
+    booking's makes confirm start over with a new one, not fail."""
+    await create_partner(session)
+    customer, preview_id = await _prepared(client, session, settings)
+    day = tomorrow()
+    await book_partner(
+        session, customer, None, at_ist(day, 16), at_ist(day, 17), booking_number="BK-TAKEN"
+    )
+    drawn = iter(["BK-TAKEN", "BK-FRESH"])
+    monkeypatch.setattr(confirmation, "new_booking_number", lambda _day: next(drawn))
+
+    response = await confirm(client, customer, preview_id, day=day)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["booking"]["booking_number"] == "BK-FRESH"
+    assert await _count(session, Booking) == 2
 
 
 async def test_a_partner_booked_right_up_to_the_visit_and_from_its_end_gets_it(

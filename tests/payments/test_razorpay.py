@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking
+from minuteserv.checkout import confirmation
 from minuteserv.core.config import Settings
 from tests.checkout.helpers import at_ist, book_partner, signed_in_customer, tomorrow
 from tests.factories import create_partner, reload
@@ -79,6 +80,32 @@ async def test_a_confirm_that_starts_over_keeps_its_one_order(
     stored = await reload(session, Booking, uuid.UUID(booked.booking_id))
     assert stored is not None and stored.razorpay_order_id == booked.order_id
     assert str(stored.partner_id) == booked.partner_id
+
+
+async def test_a_booking_number_drawn_again_gets_an_order_of_its_own(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    fake_razorpay: FakeRazorpay,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An order's receipt is the booking number: when the number drawn proves another
+    booking's, confirm starts over with a new number and a new order, and the booking
+    carries that one."""
+    customer = await signed_in_customer(session, settings)
+    day = tomorrow()
+    await book_partner(
+        session, customer, None, at_ist(day, 16), at_ist(day, 17), booking_number="BK-TAKEN"
+    )
+    drawn = iter(["BK-TAKEN", "BK-FRESH"])
+    monkeypatch.setattr(confirmation, "new_booking_number", lambda _day: next(drawn))
+
+    booked = await book(client, session, settings, customer=customer)
+
+    assert booked.booking_number == "BK-FRESH"
+    receipts = {order["id"]: order["receipt"] for order in fake_razorpay.orders.values()}
+    assert receipts[str(booked.order_id)] == "BK-FRESH"
+    assert sorted(receipts.values()) == ["BK-FRESH", "BK-TAKEN"]
 
 
 async def test_verify_after_capture_marks_the_booking_paid(

@@ -200,7 +200,9 @@ async def confirm(
     partner prove taken by a booking the statement could not see, it starts over from a
     rollback (`PartnerTakenMeanwhile`), with the same booking number and gateway order. The
     rollback lets the preview go: a double tap waiting for it then books it, with an order of
-    its own, and this confirm answers that booking, its own order left unpaid."""
+    its own, and this confirm answers that booking, its own order left unpaid. Should the
+    booking number, drawn at random, be another booking's, it starts over too, with a new
+    number and a new order (the order's receipt is the number)."""
     attempt = _Attempt(
         session=session,
         user_id=user_id,
@@ -208,20 +210,43 @@ async def confirm(
         gateway=gateway,
         settings=settings,
         now=now,
-        number=new_booking_number(now.astimezone(settings.zone).date()),
+        number=_drawn_number(now, settings),
     )
-    try:
-        return await attempt.run(with_savepoints=False)
-    except PartnerTakenMeanwhile:
-        pass  # started over below, outside the handler: its errors are not this one's
-    logger.info("confirm of preview %s starts over: its partner was taken", choice.preview_id)
-    await session.rollback()
+    with_savepoints = False
+    for _ in range(TRIES - 1):
+        try:
+            return await attempt.run(with_savepoints=with_savepoints)
+        except PartnerTakenMeanwhile:
+            logger.info(
+                "confirm of preview %s starts over: its partner was taken", choice.preview_id
+            )
+            with_savepoints = True
+        except BookingNumberTaken:
+            logger.warning("confirm starts over: booking number %s was taken", attempt.number)
+            attempt.number, attempt.order = _drawn_number(now, settings), None
+        await session.rollback()  # outside the handler: the next try's errors are its own
     return await attempt.run(with_savepoints=True)
+
+
+TRIES = 3
+"""A confirm's tries at most: one start over for a partner taken (after which it takes
+savepoints, and never again), and one for each booking number found taken (a clash of two
+random codes of one day: about one booking in 200,000 at 10,000 bookings a day)."""
+
+
+class BookingNumberTaken(Exception):
+    """The booking number drawn for a confirm is another booking's: its write failed, and its
+    transaction must be rolled back."""
+
+
+def _drawn_number(now: datetime, settings: Settings) -> str:
+    return new_booking_number(now.astimezone(settings.zone).date())
 
 
 @dataclass(slots=True)
 class _Attempt:
-    """What each try of one confirm shares, the booking number and gateway order made once."""
+    """What each try of one confirm shares: the booking number and the gateway order, made
+    once for all of them unless the number proves taken."""
 
     session: AsyncSession
     user_id: uuid.UUID
@@ -268,17 +293,23 @@ class _Attempt:
             written = await _write(connection, booking, preview, partner_id=partner_id, order=order)
             return booking if written else None
 
-        booking = await _reserve(
-            self.session,
-            preview,
-            rules=rules,
-            day=choice.booking_date,
-            visit=visit,
-            book=book,
-            written_on_taking=_written_on_taking(new_booking(), preview, order)
-            if not with_savepoints and connection.dialect.name == "postgresql"
-            else None,
-        )
+        try:
+            booking = await _reserve(
+                self.session,
+                preview,
+                rules=rules,
+                day=choice.booking_date,
+                visit=visit,
+                book=book,
+                written_on_taking=_written_on_taking(new_booking(), preview, order)
+                if not with_savepoints and connection.dialect.name == "postgresql"
+                else None,
+            )
+        except sa.exc.IntegrityError as error:
+            # The unique key's name on PostgreSQL, its column on SQLite: both name the column.
+            if "booking_number" in str(error.orig):
+                raise BookingNumberTaken() from error
+            raise
         # Taken last, so the promo code's row is locked only from here to the commit.
         if preview.promo_code_id and not await promos_service.take_use(
             self.session, promo_id=preview.promo_code_id, now=self.now
