@@ -7,10 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.addresses.models import UserAddress
 from minuteserv.bookings.models import Booking
+from minuteserv.checkout import confirmation
 from minuteserv.core.config import Settings
 from minuteserv.users.models import User
 from tests.factories import bearer, create_address, create_booking, create_user, customer_token
@@ -89,3 +91,18 @@ async def confirm(
         **fields,
     }
     return await client.post(CONFIRM, json=body, headers=customer.headers)
+
+
+TAKEN_NUMBER, FRESH_NUMBER = "BK-TAKEN", "BK-FRESH"
+
+
+async def numbers_that_clash(
+    session: AsyncSession, customer: Customer, monkeypatch: pytest.MonkeyPatch, day: date
+) -> None:
+    """A booking of the customer's on `day` numbered TAKEN_NUMBER, and confirm made to draw that
+    number first, then FRESH_NUMBER."""
+    await book_partner(
+        session, customer, None, at_ist(day, 16), at_ist(day, 17), booking_number=TAKEN_NUMBER
+    )
+    drawn = iter([TAKEN_NUMBER, FRESH_NUMBER])
+    monkeypatch.setattr(confirmation, "new_booking_number", lambda _day: next(drawn))

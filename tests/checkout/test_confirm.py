@@ -9,17 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking, BookingEvent
-from minuteserv.checkout import confirmation
 from minuteserv.checkout.models import CheckoutPreview
 from minuteserv.core.config import Settings
 from minuteserv.payments.models import Payment
 from minuteserv.promos.models import PromoCode
 from tests.checkout.helpers import (
     CONFIRM,
+    FRESH_NUMBER,
     Customer,
     at_ist,
     book_partner,
     confirm,
+    numbers_that_clash,
     prepare,
     signed_in_customer,
     tomorrow,
@@ -447,16 +448,12 @@ async def test_a_booking_number_drawn_twice_is_drawn_again(
     await create_partner(session)
     customer, preview_id = await _prepared(client, session, settings)
     day = tomorrow()
-    await book_partner(
-        session, customer, None, at_ist(day, 16), at_ist(day, 17), booking_number="BK-TAKEN"
-    )
-    drawn = iter(["BK-TAKEN", "BK-FRESH"])
-    monkeypatch.setattr(confirmation, "new_booking_number", lambda _day: next(drawn))
+    await numbers_that_clash(session, customer, monkeypatch, day)
 
     response = await confirm(client, customer, preview_id, day=day)
 
     assert response.status_code == 201, response.text
-    assert response.json()["data"]["booking"]["booking_number"] == "BK-FRESH"
+    assert response.json()["data"]["booking"]["booking_number"] == FRESH_NUMBER
     assert await _count(session, Booking) == 2
 
 

@@ -9,9 +9,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from minuteserv.bookings.models import Booking
-from minuteserv.checkout import confirmation
 from minuteserv.core.config import Settings
-from tests.checkout.helpers import at_ist, book_partner, signed_in_customer, tomorrow
+from tests.checkout.helpers import (
+    FRESH_NUMBER,
+    TAKEN_NUMBER,
+    at_ist,
+    book_partner,
+    numbers_that_clash,
+    signed_in_customer,
+    tomorrow,
+)
 from tests.factories import create_partner, reload
 from tests.fakes.razorpay import FakeRazorpay
 from tests.payments.helpers import (
@@ -93,19 +100,14 @@ async def test_a_booking_number_drawn_again_gets_an_order_of_its_own(
     booking's, confirm starts over with a new number and a new order, and the booking
     carries that one."""
     customer = await signed_in_customer(session, settings)
-    day = tomorrow()
-    await book_partner(
-        session, customer, None, at_ist(day, 16), at_ist(day, 17), booking_number="BK-TAKEN"
-    )
-    drawn = iter(["BK-TAKEN", "BK-FRESH"])
-    monkeypatch.setattr(confirmation, "new_booking_number", lambda _day: next(drawn))
+    await numbers_that_clash(session, customer, monkeypatch, tomorrow())
 
     booked = await book(client, session, settings, customer=customer)
 
-    assert booked.booking_number == "BK-FRESH"
+    assert booked.booking_number == FRESH_NUMBER
     receipts = {order["id"]: order["receipt"] for order in fake_razorpay.orders.values()}
-    assert receipts[str(booked.order_id)] == "BK-FRESH"
-    assert sorted(receipts.values()) == ["BK-FRESH", "BK-TAKEN"]
+    assert receipts[str(booked.order_id)] == FRESH_NUMBER
+    assert sorted(receipts.values()) == [FRESH_NUMBER, TAKEN_NUMBER]
 
 
 async def test_verify_after_capture_marks_the_booking_paid(
